@@ -1,0 +1,102 @@
+/**
+ * Serialising the model for storage.session, so that a stopped and restarted
+ * worker carries on where it was. The core (everything but the log) is one
+ * key; the log is kept in chunks of LOG_CHUNK entries by sequence number, so
+ * a write touches only the chunks that changed.
+ */
+import type { LogEntry } from '../shared/protocol';
+import { emptyState, type State } from './state';
+
+export const CORE_KEY = 'session:core';
+export const LOG_CHUNK = 1000;
+export const logKey = (chunk: number) => `session:log:${chunk}`;
+export const chunkOf = (seq: number) => Math.floor(seq / LOG_CHUNK);
+
+type Entries<M> = M extends Map<infer K, infer V> ? [K, V][] : never;
+
+export interface PersistedCore {
+  v: 1;
+  tabs: Entries<State['tabs']>;
+  docs: Entries<State['docs']>;
+  connections: Entries<State['connections']>;
+  channels: Entries<State['channels']>;
+  locks: Entries<State['locks']>;
+  declared: Entries<State['declared']>;
+  rateLimits: State['rateLimits'];
+  pendingNet: State['pendingNet'];
+  serverLimits: Entries<State['serverLimits']>;
+  retryViolations: State['retryViolations'];
+  projects: Entries<State['projects']>;
+  stats: State['stats'];
+  seq: number;
+}
+
+export function serializeCore(s: State): PersistedCore {
+  return {
+    v: 1,
+    tabs: [...s.tabs],
+    docs: [...s.docs],
+    connections: [...s.connections],
+    channels: [...s.channels],
+    locks: [...s.locks],
+    declared: [...s.declared],
+    rateLimits: s.rateLimits,
+    pendingNet: s.pendingNet,
+    serverLimits: [...s.serverLimits],
+    retryViolations: s.retryViolations,
+    projects: [...s.projects],
+    stats: s.stats,
+    seq: s.seq,
+  };
+}
+
+/** Entries of the log that fall in one chunk (the log is ordered by seq). */
+export function chunkEntries(log: readonly LogEntry[], chunk: number): LogEntry[] {
+  const lo = chunk * LOG_CHUNK;
+  const hi = lo + LOG_CHUNK;
+  let a = 0;
+  let b = log.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if ((log[mid]?.seq ?? 0) < lo) a = mid + 1;
+    else b = mid;
+  }
+  const out: LogEntry[] = [];
+  for (let i = a; i < log.length; i++) {
+    const e = log[i];
+    if (!e || e.seq >= hi) break;
+    out.push(e);
+  }
+  return out;
+}
+
+/** Rebuild the model from what storage.session holds; a bad or missing core gives an empty model. */
+export function restoreState(items: Record<string, unknown>): State {
+  const state = emptyState();
+  const core = items[CORE_KEY] as PersistedCore | undefined;
+  if (!core || core.v !== 1) return state;
+  state.tabs = new Map(core.tabs);
+  state.docs = new Map(core.docs);
+  state.connections = new Map(core.connections);
+  state.channels = new Map(core.channels);
+  state.locks = new Map(core.locks);
+  state.declared = new Map(core.declared);
+  state.rateLimits = core.rateLimits;
+  state.pendingNet = core.pendingNet;
+  state.serverLimits = new Map(core.serverLimits);
+  state.retryViolations = core.retryViolations;
+  state.projects = new Map(core.projects);
+  state.stats = core.stats;
+  state.seq = core.seq;
+  const chunks = Object.keys(items)
+    .filter((k) => k.startsWith('session:log:'))
+    .map((k) => Number(k.slice('session:log:'.length)))
+    .filter((n) => Number.isSafeInteger(n))
+    .sort((a, b) => a - b);
+  for (const n of chunks) {
+    const entries = items[logKey(n)];
+    if (Array.isArray(entries)) for (const e of entries as LogEntry[]) state.log.push(e);
+  }
+  state.logChars = state.log.reduce((n, e) => n + (e.preview?.length ?? 0), 0);
+  return state;
+}

@@ -1,0 +1,601 @@
+/**
+ * The one place the worker's model changes: `reduce(state, action, rules)`.
+ * Deterministic and free of I/O (time comes in the actions), so it is unit
+ * tested with plain fixtures. For speed it updates `state` in place and
+ * returns it; callers treat the result as the new state.
+ */
+import type { LogEntry, PageEvent, SnapshotRateLimit } from '../shared/protocol';
+import { assertNever } from '../shared/protocol';
+import { computeRoles } from './roles';
+import { DEFAULT_RULES, projectKeyOfName, projectKeyOfUrl, type ProjectKeyRules } from './project-key';
+import {
+  BOUNDS,
+  emptyStats,
+  type ConnectionRecord,
+  type FailedAttempt,
+  type NetResponse,
+  type State,
+} from './state';
+
+export type Action =
+  | { kind: 'doc:hello'; tabId: number; frameId: number; docId: string; url: string; title: string; t: number }
+  | {
+      kind: 'doc:events';
+      tabId: number;
+      frameId: number;
+      docId: string;
+      events: PageEvent[];
+      invalid: number;
+      dropped: number;
+      t: number;
+    }
+  | { kind: 'doc:gone'; docId: string; t: number }
+  | { kind: 'tab:removed'; tabId: number; t: number }
+  | { kind: 'tab:updated'; tabId: number; url?: string; title?: string }
+  | { kind: 'net:response'; response: NetResponse }
+  | { kind: 'invalid'; count: number }
+  | { kind: 'capture:clear'; tabId?: number }
+  | { kind: 'tick'; t: number };
+
+/** Id of an entity of one document: tab, a short form of the document id, the page's id. */
+export function entityId(tabId: number, docId: string, pageId: number): string {
+  return `${tabId}.${docId.slice(0, 8)}.${pageId}`;
+}
+
+export function reduce(state: State, action: Action, rules: ProjectKeyRules = DEFAULT_RULES): State {
+  switch (action.kind) {
+    case 'doc:hello':
+      return hello(state, action);
+    case 'doc:events': {
+      ensureDoc(state, action.tabId, action.frameId, action.docId, action.t);
+      state.stats.invalid += action.invalid;
+      state.stats.droppedByPage += action.dropped;
+      for (const event of action.events) applyPageEvent(state, action.tabId, action.frameId, action.docId, event, rules);
+      return state;
+    }
+    case 'doc:gone':
+      return docGone(state, action.docId, action.t);
+    case 'tab:removed': {
+      for (const doc of state.docs.values()) if (doc.tabId === action.tabId) docGone(state, doc.docId, action.t);
+      for (const doc of [...state.docs.values()]) if (doc.tabId === action.tabId) state.docs.delete(doc.docId);
+      state.tabs.delete(action.tabId);
+      for (const [key, d] of state.declared) if (d.tabId === action.tabId) state.declared.delete(key);
+      return state;
+    }
+    case 'tab:updated': {
+      const tab = state.tabs.get(action.tabId);
+      if (tab) {
+        if (action.url !== undefined) tab.url = action.url;
+        if (action.title !== undefined) tab.title = action.title;
+      }
+      return state;
+    }
+    case 'net:response':
+      return netResponse(state, action.response, rules);
+    case 'invalid':
+      state.stats.invalid += action.count;
+      return state;
+    case 'capture:clear':
+      return clear(state, action.tabId);
+    case 'tick':
+      return tick(state, action.t);
+    default:
+      return assertNever(action);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Documents and tabs
+// ---------------------------------------------------------------------------
+
+function hello(state: State, a: Extract<Action, { kind: 'doc:hello' }>): State {
+  if (a.frameId === 0) {
+    // A new top-level document replaces every other document of the tab
+    // (navigation, or a reload while the worker was stopped).
+    for (const doc of state.docs.values()) {
+      if (doc.tabId === a.tabId && doc.docId !== a.docId && doc.live) docGone(state, doc.docId, a.t);
+    }
+    const tab = state.tabs.get(a.tabId);
+    if (tab) {
+      tab.url = a.url;
+      tab.title = a.title || tab.title;
+    } else {
+      state.tabs.set(a.tabId, { tabId: a.tabId, url: a.url, title: a.title });
+    }
+  }
+  const doc = state.docs.get(a.docId);
+  if (doc && doc.tabId === a.tabId) {
+    doc.live = true;
+    doc.url = a.url;
+    doc.title = a.title;
+  } else if (!doc) {
+    state.docs.set(a.docId, { docId: a.docId, tabId: a.tabId, frameId: a.frameId, url: a.url, title: a.title, live: true, at: a.t });
+  }
+  return state;
+}
+
+function ensureDoc(state: State, tabId: number, frameId: number, docId: string, t: number): void {
+  if (!state.tabs.has(tabId)) state.tabs.set(tabId, { tabId, url: '', title: '' });
+  const doc = state.docs.get(docId);
+  if (!doc) state.docs.set(docId, { docId, tabId, frameId, url: '', title: '', live: true, at: t });
+  else doc.live = true;
+}
+
+function docGone(state: State, docId: string, t: number): State {
+  const doc = state.docs.get(docId);
+  if (!doc || !doc.live) return state;
+  doc.live = false;
+  for (const c of state.connections.values()) {
+    if (c.docId === docId && c.state !== 'closed') {
+      c.state = 'closed';
+      c.closedAt = t;
+    }
+  }
+  for (const ch of state.channels.values()) if (ch.docId === docId) ch.open = false;
+  for (const l of state.locks.values()) {
+    if (l.docId === docId && (l.state === 'held' || l.state === 'queued')) {
+      l.state = l.state === 'held' ? 'released' : 'aborted';
+      l.releasedAt = t;
+    }
+  }
+  if (doc.frameId === 0) {
+    for (const [key, d] of state.declared) if (d.tabId === doc.tabId) state.declared.delete(key);
+  }
+  appendLog(state, { t, tabId: doc.tabId, frameId: doc.frameId, kind: 'doc:gone', ref: null, name: doc.url });
+  return state;
+}
+
+function clear(state: State, tabId: number | undefined): State {
+  const keep = (x: { tabId: number }) => tabId !== undefined && x.tabId !== tabId;
+  state.log = state.log.filter(keep);
+  state.logChars = state.log.reduce((n, e) => n + (e.preview?.length ?? 0), 0);
+  state.rateLimits = state.rateLimits.filter(keep);
+  state.retryViolations = state.retryViolations.filter(keep);
+  // Closed things go; live ones stay (they still exist), with counts reset.
+  for (const [key, c] of state.connections) {
+    if (keep(c)) continue;
+    if (c.state === 'closed') state.connections.delete(key);
+    else {
+      c.messageCount = 0;
+      c.bytes = 0;
+      c.attempts = [];
+      c.errorCount = 0;
+      c.reconnects = 0;
+    }
+  }
+  for (const [key, ch] of state.channels) {
+    if (keep(ch)) continue;
+    if (!ch.open) state.channels.delete(key);
+    else ch.posted = ch.received = 0;
+  }
+  for (const [key, l] of state.locks) {
+    if (!keep(l) && l.state !== 'held' && l.state !== 'queued') state.locks.delete(key);
+  }
+  if (tabId === undefined) {
+    state.stats = emptyStats();
+    state.pendingNet = [];
+    state.projects.clear();
+  }
+  return state;
+}
+
+// ---------------------------------------------------------------------------
+// Page events
+// ---------------------------------------------------------------------------
+
+function applyPageEvent(
+  state: State,
+  tabId: number,
+  frameId: number,
+  docId: string,
+  e: PageEvent,
+  rules: ProjectKeyRules,
+): void {
+  state.stats.accepted++;
+  const base = { t: e.t, tabId, frameId };
+  switch (e.kind) {
+    case 'es:create':
+    case 'fetch:open': {
+      const id = entityId(tabId, docId, e.id);
+      const isFetch = e.kind === 'fetch:open';
+      const existing = state.connections.get(id);
+      const c: ConnectionRecord = existing ?? {
+        id,
+        docId,
+        tabId,
+        frameId,
+        url: e.url,
+        projectKey: projectKeyOfUrl(e.url, rules),
+        transport: isFetch ? 'fetch' : 'eventsource',
+        state: isFetch ? 'open' : 'connecting',
+        withCredentials: e.kind === 'es:create' ? e.withCredentials : false,
+        messageCount: 0,
+        bytes: 0,
+        lastEventId: '',
+        reconnects: 0,
+        errorCount: 0,
+        openedAt: e.t,
+        lastOpenAt: isFetch ? e.t : null,
+        closedAt: null,
+        attempts: [],
+      };
+      if (isFetch) c.httpStatus = e.status;
+      state.connections.set(id, c);
+      pruneClosed(state, state.connections);
+      checkRetryStorm(state, tabId, c.projectKey, c.url, e.t);
+      matchPendingNet(state, c);
+      appendLog(state, {
+        ...base,
+        kind: e.kind,
+        ref: id,
+        name: e.url,
+        ...(isFetch ? { status: e.status, info: `${e.method} ${e.status}` } : {}),
+      });
+      return;
+    }
+    case 'es:state': {
+      const c = state.connections.get(entityId(tabId, docId, e.id));
+      if (c) {
+        const next = e.readyState === 0 ? 'connecting' : e.readyState === 1 ? 'open' : 'closed';
+        if (next === 'connecting' && c.state !== 'connecting') {
+          c.reconnects++;
+          checkRetryStorm(state, tabId, c.projectKey, c.url, e.t);
+        }
+        if (next === 'open') c.lastOpenAt = e.t;
+        if (next === 'closed' && c.state !== 'closed') c.closedAt = e.t;
+        if (next !== 'closed') c.closedAt = null;
+        c.state = next;
+      }
+      appendLog(state, { ...base, kind: e.kind, ref: c?.id ?? null, name: c?.url ?? '', readyState: e.readyState });
+      return;
+    }
+    case 'es:open': {
+      const c = state.connections.get(entityId(tabId, docId, e.id));
+      if (c) {
+        c.state = 'open';
+        c.lastOpenAt = e.t;
+        c.closedAt = null;
+      }
+      appendLog(state, { ...base, kind: e.kind, ref: c?.id ?? null, name: c?.url ?? '' });
+      return;
+    }
+    case 'es:message':
+    case 'fetch:message': {
+      const c = state.connections.get(entityId(tabId, docId, e.id));
+      if (c) {
+        c.messageCount++;
+        c.bytes += e.size;
+        if (e.lastEventId) c.lastEventId = e.lastEventId;
+      }
+      appendLog(state, {
+        ...base,
+        kind: e.kind,
+        ref: c?.id ?? null,
+        name: c?.url ?? '',
+        type: e.type,
+        preview: e.preview,
+        size: e.size,
+        lastEventId: e.lastEventId,
+      });
+      return;
+    }
+    case 'es:error': {
+      const c = state.connections.get(entityId(tabId, docId, e.id));
+      if (c) {
+        c.errorCount++;
+        const next = e.readyState === 0 ? 'connecting' : e.readyState === 1 ? 'open' : 'closed';
+        if (next === 'connecting' && c.state !== 'connecting') {
+          c.reconnects++;
+          checkRetryStorm(state, tabId, c.projectKey, c.url, e.t);
+        }
+        if (next === 'closed' && c.state !== 'closed') c.closedAt = e.t;
+        c.state = next;
+      }
+      appendLog(state, { ...base, kind: e.kind, ref: c?.id ?? null, name: c?.url ?? '', readyState: e.readyState });
+      return;
+    }
+    case 'es:close':
+    case 'fetch:end': {
+      const c = state.connections.get(entityId(tabId, docId, e.id));
+      if (c && c.state !== 'closed') {
+        c.state = 'closed';
+        c.closedAt = e.t;
+      }
+      appendLog(state, {
+        ...base,
+        kind: e.kind,
+        ref: c?.id ?? null,
+        name: c?.url ?? '',
+        ...(e.kind === 'fetch:end' ? { info: e.reason } : {}),
+      });
+      return;
+    }
+    case 'bc:create': {
+      const id = entityId(tabId, docId, e.id);
+      state.channels.set(id, {
+        id,
+        docId,
+        tabId,
+        frameId,
+        name: e.name,
+        projectKey: projectKeyOfName(e.name, rules),
+        posted: 0,
+        received: 0,
+        open: true,
+        at: e.t,
+      });
+      pruneClosed(state, state.channels);
+      appendLog(state, { ...base, kind: e.kind, ref: id, name: e.name });
+      return;
+    }
+    case 'bc:post':
+    case 'bc:receive': {
+      const ch = state.channels.get(entityId(tabId, docId, e.id));
+      if (ch) {
+        if (e.kind === 'bc:post') ch.posted++;
+        else ch.received++;
+      }
+      appendLog(state, {
+        ...base,
+        kind: e.kind,
+        ref: ch?.id ?? null,
+        name: ch?.name ?? '',
+        preview: e.preview,
+        size: e.size,
+      });
+      return;
+    }
+    case 'bc:messageerror':
+    case 'bc:close': {
+      const ch = state.channels.get(entityId(tabId, docId, e.id));
+      if (ch && e.kind === 'bc:close') ch.open = false;
+      appendLog(state, { ...base, kind: e.kind, ref: ch?.id ?? null, name: ch?.name ?? '' });
+      return;
+    }
+    case 'lock:request': {
+      const id = entityId(tabId, docId, e.id);
+      state.locks.set(id, {
+        id,
+        docId,
+        tabId,
+        frameId,
+        name: e.name,
+        projectKey: projectKeyOfName(e.name, rules),
+        mode: e.mode,
+        ifAvailable: e.ifAvailable,
+        steal: e.steal,
+        state: 'queued',
+        requestedAt: e.t,
+        grantedAt: null,
+        releasedAt: null,
+      });
+      pruneClosed(state, state.locks);
+      const flags = [e.mode, e.ifAvailable ? 'ifAvailable' : '', e.steal ? 'steal' : ''].filter(Boolean).join(' ');
+      appendLog(state, { ...base, kind: e.kind, ref: id, name: e.name, info: flags });
+      return;
+    }
+    case 'lock:granted':
+    case 'lock:unavailable':
+    case 'lock:released':
+    case 'lock:aborted': {
+      const l = state.locks.get(entityId(tabId, docId, e.id));
+      if (l) {
+        if (e.kind === 'lock:granted') {
+          l.state = 'held';
+          l.grantedAt = e.t;
+          if (l.steal) {
+            // A steal takes the lock from its holders: they lose it now.
+            for (const other of state.locks.values()) {
+              if (other !== l && other.name === l.name && other.state === 'held') {
+                other.state = 'aborted';
+                other.releasedAt = e.t;
+              }
+            }
+          }
+        } else {
+          l.state = e.kind === 'lock:unavailable' ? 'unavailable' : e.kind === 'lock:released' ? 'released' : 'aborted';
+          l.releasedAt = e.t;
+        }
+      }
+      appendLog(state, { ...base, kind: e.kind, ref: l?.id ?? null, name: l?.name ?? '' });
+      return;
+    }
+    case 'hook:role': {
+      state.declared.set(`${tabId}|${e.projectKey}`, { tabId, projectKey: e.projectKey, role: e.role, at: e.t });
+      appendLog(state, { ...base, kind: e.kind, ref: null, name: e.projectKey, info: e.role });
+      return;
+    }
+    case 'wrapper:error': {
+      appendLog(state, { ...base, kind: e.kind, ref: null, name: '', info: e.message });
+      return;
+    }
+    default:
+      assertNever(e);
+  }
+}
+
+/** Keep at most BOUNDS.closedEntities closed entries in a table (oldest first out). */
+function pruneClosed<T extends { state?: string; open?: boolean }>(state: State, table: Map<string, T>): void {
+  if (table.size <= BOUNDS.closedEntities * 2) return;
+  const isClosed = (x: T) => x.open === false || x.state === 'closed' || x.state === 'released' || x.state === 'aborted' || x.state === 'unavailable';
+  let closed = 0;
+  for (const x of table.values()) if (isClosed(x)) closed++;
+  for (const [key, x] of table) {
+    if (closed <= BOUNDS.closedEntities) break;
+    if (isClosed(x)) {
+      table.delete(key);
+      closed--;
+      state.stats.evicted++;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// What the server said
+// ---------------------------------------------------------------------------
+
+function attemptOf(r: NetResponse): FailedAttempt {
+  return { at: r.at, status: r.status, retryAfterMs: r.retryAfterMs, limit: r.limit, current: r.current };
+}
+
+function netResponse(state: State, r: NetResponse, rules: ProjectKeyRules): State {
+  const conn = findConnectionFor(state, r.tabId, r.url, r.at);
+  const projectKey = conn?.projectKey ?? projectKeyOfUrl(r.url, rules);
+  if (conn) applyResponse(conn, r);
+  else if (r.method !== 'HEAD') {
+    state.pendingNet.push(r);
+    if (state.pendingNet.length > BOUNDS.pendingNet) state.pendingNet.shift();
+  }
+  if (projectKey !== null && r.limit !== null) {
+    state.serverLimits.set(projectKey, { limit: r.limit, current: r.current, at: r.at });
+  }
+  if (r.status === 429 || r.status === 503 || r.retryAfterMs !== null) {
+    const entry: SnapshotRateLimit = {
+      tabId: r.tabId,
+      url: r.url,
+      projectKey,
+      status: r.status,
+      retryAfterMs: r.retryAfterMs,
+      limit: r.limit,
+      current: r.current,
+      at: r.at,
+      connectionId: conn?.id ?? null,
+      method: r.method,
+    };
+    state.rateLimits.push(entry);
+    if (state.rateLimits.length > BOUNDS.rateLimits) state.rateLimits.shift();
+  }
+  const parts = [r.method, String(r.status)];
+  if (r.retryAfterMs !== null) parts.push(`retry after ${r.retryAfterMs / 1000} s`);
+  if (r.limit !== null) parts.push(`${r.current ?? '?'} of ${r.limit} in use`);
+  appendLog(state, {
+    t: r.at,
+    tabId: r.tabId,
+    frameId: conn?.frameId ?? 0,
+    kind: 'net:response',
+    ref: conn?.id ?? null,
+    name: r.url,
+    status: r.status,
+    info: parts.join(' · '),
+  });
+  return state;
+}
+
+function applyResponse(c: ConnectionRecord, r: NetResponse): void {
+  if (r.method === 'HEAD') {
+    // A probe of the kind the seed's client sends: it explains the failure,
+    // it is not itself an attempt of the connection.
+    if (r.status >= 400) pushAttempt(c, { ...attemptOf(r) });
+    return;
+  }
+  c.httpStatus = r.status;
+  if (r.status >= 400) {
+    const attempt = attemptOf(r);
+    pushAttempt(c, attempt);
+    c.refusal = attempt;
+  }
+}
+
+function pushAttempt(c: ConnectionRecord, a: FailedAttempt): void {
+  c.attempts.push(a);
+  if (c.attempts.length > BOUNDS.attemptsPerConnection) c.attempts.shift();
+}
+
+/** The connection a response answered: same tab and URL, live or just closed, newest first. */
+function findConnectionFor(state: State, tabId: number, url: string, at: number): ConnectionRecord | undefined {
+  let best: ConnectionRecord | undefined;
+  for (const c of state.connections.values()) {
+    if (c.tabId !== tabId || c.url !== url) continue;
+    const recent = c.state !== 'closed' || (c.closedAt !== null && at - c.closedAt <= BOUNDS.pendingNetMs);
+    if (!recent) continue;
+    if (!best || rank(c) > rank(best) || (rank(c) === rank(best) && c.openedAt > best.openedAt)) best = c;
+  }
+  return best;
+}
+
+function rank(c: ConnectionRecord): number {
+  return c.state === 'connecting' ? 2 : c.state === 'open' ? 1 : 0;
+}
+
+function matchPendingNet(state: State, c: ConnectionRecord): void {
+  const i = state.pendingNet.findIndex(
+    (r) => r.tabId === c.tabId && r.url === c.url && Math.abs(c.openedAt - r.at) <= BOUNDS.pendingNetMs,
+  );
+  if (i < 0) return;
+  const [r] = state.pendingNet.splice(i, 1);
+  if (!r) return;
+  applyResponse(c, r);
+  for (const rl of state.rateLimits) if (rl.tabId === r.tabId && rl.url === r.url && rl.at === r.at) rl.connectionId = c.id;
+}
+
+/** A new attempt sooner than the Retry-After this tab was given for the project. */
+function checkRetryStorm(state: State, tabId: number, projectKey: string | null, url: string, t: number): void {
+  for (let i = state.rateLimits.length - 1; i >= 0; i--) {
+    const rl = state.rateLimits[i];
+    if (!rl || rl.tabId !== tabId || rl.retryAfterMs === null || rl.method === 'HEAD') continue;
+    if (projectKey !== null ? rl.projectKey !== projectKey : rl.url !== url) continue;
+    const allowedAt = rl.at + rl.retryAfterMs;
+    if (t < allowedAt && t >= rl.at) {
+      state.retryViolations.push({ tabId, projectKey, url, at: t, earlyByMs: allowedAt - t });
+      if (state.retryViolations.length > BOUNDS.retryViolations) state.retryViolations.shift();
+    }
+    return;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Log and time
+// ---------------------------------------------------------------------------
+
+function appendLog(state: State, entry: Omit<LogEntry, 'seq'>): void {
+  const full = { seq: state.seq++, ...entry } as LogEntry;
+  state.log.push(full);
+  state.logChars += full.preview?.length ?? 0;
+  if (state.log.length <= BOUNDS.logEntries && state.logChars <= BOUNDS.logChars) return;
+  // Evict the oldest entries, at least 1% of the capacity at a time, so the
+  // array is not shifted once per event when the log is full.
+  const minChunk = Math.ceil(BOUNDS.logEntries / 100);
+  let n = 0;
+  let chars = state.logChars;
+  while (
+    n < state.log.length - 1 &&
+    (n < minChunk || state.log.length - n > BOUNDS.logEntries || chars > BOUNDS.logChars)
+  ) {
+    chars -= state.log[n]?.preview?.length ?? 0;
+    n++;
+  }
+  state.log.splice(0, n);
+  state.logChars = chars;
+  state.stats.evicted += n;
+}
+
+function tick(state: State, t: number): State {
+  state.pendingNet = state.pendingNet.filter((r) => t - r.at <= BOUNDS.pendingNetMs);
+  const roles = computeRoles(state);
+  for (const [projectKey, summary] of roles) {
+    let memory = state.projects.get(projectKey);
+    if (!memory) {
+      memory = { noLeaderSince: null, leaderHistory: [] };
+      state.projects.set(projectKey, memory);
+    }
+    const stranded = summary.leaderTabIds.length === 0 && summary.followerTabIds.length > 0;
+    if (stranded) memory.noLeaderSince ??= t;
+    else memory.noLeaderSince = null;
+    const current = new Set(summary.leaderTabIds);
+    for (const span of memory.leaderHistory) {
+      if (span.to === null && !current.has(span.tabId)) span.to = t;
+    }
+    for (const tabId of current) {
+      if (!memory.leaderHistory.some((s) => s.tabId === tabId && s.to === null)) {
+        memory.leaderHistory.push({ tabId, from: t, to: null });
+        if (memory.leaderHistory.length > BOUNDS.leaderHistory) memory.leaderHistory.shift();
+      }
+    }
+  }
+  for (const [projectKey, memory] of state.projects) {
+    if (roles.has(projectKey)) continue;
+    memory.noLeaderSince = null;
+    for (const span of memory.leaderHistory) if (span.to === null) span.to = t;
+  }
+  return state;
+}

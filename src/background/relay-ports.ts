@@ -1,0 +1,51 @@
+/**
+ * Relays connect on a long-lived port, one per document. The tab and frame
+ * come from the port's sender, never from a payload.
+ */
+import browser, { type Runtime } from 'webextension-polyfill';
+import { RELAY_PORT_NAME, parseRelayMessage } from '../shared/protocol';
+import type { Store } from './store';
+
+export function registerRelayPorts(store: Store): void {
+  browser.runtime.onConnect.addListener((port: Runtime.Port) => {
+    if (port.name !== RELAY_PORT_NAME) return;
+    const tabId = port.sender?.tab?.id;
+    const frameId = port.sender?.frameId ?? 0;
+    if (tabId === undefined || tabId < 0) {
+      port.disconnect();
+      return;
+    }
+    let docId: string | null = null;
+    port.onMessage.addListener((raw: unknown) => {
+      const message = parseRelayMessage(raw);
+      const t = Date.now();
+      if (!message) {
+        store.dispatch({ kind: 'invalid', count: 1 });
+        return;
+      }
+      if (message.kind === 'relay:hello') {
+        docId = message.docId;
+        store.dispatch({ kind: 'doc:hello', tabId, frameId, docId, url: message.url, title: message.title, t });
+        return;
+      }
+      // A batch for another document than this port announced is forged.
+      if (docId === null || message.docId !== docId) {
+        store.dispatch({ kind: 'invalid', count: message.events.length + message.invalid });
+        return;
+      }
+      store.dispatch({
+        kind: 'doc:events',
+        tabId,
+        frameId,
+        docId,
+        events: message.events,
+        invalid: message.invalid,
+        dropped: message.dropped,
+        t,
+      });
+    });
+    port.onDisconnect.addListener(() => {
+      if (docId !== null) store.dispatch({ kind: 'doc:gone', docId, t: Date.now() });
+    });
+  });
+}

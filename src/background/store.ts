@@ -1,0 +1,232 @@
+/**
+ * The worker's store: the model, the actions waiting for it to be restored,
+ * the write-behind to storage.session and the live feed to panels. No
+ * extension API is used here directly (storage and ports come in through
+ * small interfaces), so it runs in unit tests and benchmarks as it is.
+ */
+import type { LogEntry, PanelMessage, Snapshot } from '../shared/protocol';
+import { buildSnapshot } from './derive';
+import { CORE_KEY, LOG_CHUNK, chunkEntries, chunkOf, logKey, restoreState, serializeCore } from './persist';
+import { DEFAULT_RULES, type ProjectKeyRules } from './project-key';
+import { reduce, type Action } from './reduce';
+import { emptyState, type State } from './state';
+
+export interface StorageArea {
+  get(keys: null): Promise<Record<string, unknown>>;
+  set(items: Record<string, unknown>): Promise<void>;
+  remove(keys: string[]): Promise<void>;
+}
+
+export interface PanelSink {
+  post(message: PanelMessage): void;
+}
+
+export interface StoreOptions {
+  storage?: StorageArea;
+  now?: () => number;
+  /** Delay of the write-behind, ms. */
+  persistDelayMs?: number;
+  /** Delay between panel updates, ms. */
+  panelDelayMs?: number;
+  rules?: ProjectKeyRules;
+}
+
+/** Log entries per panel message when a panel first subscribes. */
+const PANEL_LOG_PAGE = 5000;
+
+export class Store {
+  state: State = emptyState();
+  readonly ready: Promise<void>;
+  rules: ProjectKeyRules;
+  private restored = false;
+  private queue: Action[] = [];
+  private readonly storage: StorageArea | undefined;
+  private readonly now: () => number;
+  private readonly persistDelayMs: number;
+  private readonly panelDelayMs: number;
+  private persistTimer: ReturnType<typeof setTimeout> | null = null;
+  private panelTimer: ReturnType<typeof setTimeout> | null = null;
+  private dirtyChunks = new Set<number>();
+  private persistedChunks = new Set<number>();
+  private writing: Promise<void> = Promise.resolve();
+  private panels = new Map<PanelSink, { lastSeq: number }>();
+  private logReset = false;
+  persistErrors = 0;
+
+  constructor(options: StoreOptions = {}) {
+    this.storage = options.storage;
+    this.now = options.now ?? Date.now;
+    this.persistDelayMs = options.persistDelayMs ?? 250;
+    this.panelDelayMs = options.panelDelayMs ?? 100;
+    this.rules = options.rules ?? DEFAULT_RULES;
+    this.ready = this.restore();
+  }
+
+  private async restore(): Promise<void> {
+    try {
+      if (this.storage) {
+        const items = await this.storage.get(null);
+        this.state = restoreState(items);
+        for (const key of Object.keys(items)) {
+          if (key.startsWith('session:log:')) this.persistedChunks.add(Number(key.slice('session:log:'.length)));
+        }
+      }
+    } catch (error) {
+      console.warn('[SSE Connections] could not restore state', error);
+    } finally {
+      this.restored = true;
+      const queued = this.queue;
+      this.queue = [];
+      for (const a of queued) this.apply(a);
+    }
+  }
+
+  /** Apply an action now, or as soon as the persisted state is restored. */
+  dispatch(action: Action): void {
+    if (!this.restored) {
+      this.queue.push(action);
+      return;
+    }
+    this.apply(action);
+  }
+
+  private apply(action: Action): void {
+    const seqBefore = this.state.seq;
+    this.state = reduce(this.state, action, this.rules);
+    if (action.kind === 'capture:clear') {
+      this.logReset = true;
+      for (const n of this.persistedChunks) this.dirtyChunks.add(n);
+    }
+    // Mark the log chunks the new entries fall in (one look per chunk).
+    for (let seq = seqBefore; seq < this.state.seq; seq = (chunkOf(seq) + 1) * LOG_CHUNK) {
+      this.dirtyChunks.add(chunkOf(seq));
+    }
+    this.schedulePersist();
+    this.schedulePanels();
+  }
+
+  snapshot(): Snapshot {
+    return buildSnapshot(this.state, this.now());
+  }
+
+  /** Advance time-based parts of the model (leader history, stranded followers). */
+  tick(): void {
+    this.dispatch({ kind: 'tick', t: this.now() });
+  }
+
+  // -------------------------------------------------------------------------
+  // Persistence (write-behind, throttled)
+  // -------------------------------------------------------------------------
+
+  private schedulePersist(): void {
+    if (!this.storage || this.persistTimer) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = null;
+      this.writing = this.writing.then(() => this.persist());
+    }, this.persistDelayMs);
+  }
+
+  /** Write what changed now. Resolves when it is written. */
+  async flush(): Promise<void> {
+    if (this.persistTimer) {
+      clearTimeout(this.persistTimer);
+      this.persistTimer = null;
+      this.writing = this.writing.then(() => this.persist());
+    }
+    await this.writing;
+  }
+
+  private async persist(): Promise<void> {
+    const storage = this.storage;
+    if (!storage) return;
+    const items: Record<string, unknown> = { [CORE_KEY]: serializeCore(this.state) };
+    const firstChunk = this.state.log.length > 0 ? chunkOf(this.state.log[0]!.seq) : chunkOf(this.state.seq);
+    const stale: string[] = [];
+    for (const n of this.dirtyChunks) {
+      const entries = n >= firstChunk ? chunkEntries(this.state.log, n) : [];
+      if (entries.length > 0) {
+        items[logKey(n)] = entries;
+        this.persistedChunks.add(n);
+      } else if (this.persistedChunks.has(n)) {
+        stale.push(logKey(n));
+        this.persistedChunks.delete(n);
+      }
+    }
+    for (const n of this.persistedChunks) {
+      if (n < firstChunk) {
+        stale.push(logKey(n));
+        this.persistedChunks.delete(n);
+      }
+    }
+    this.dirtyChunks.clear();
+    try {
+      await storage.set(items);
+      if (stale.length > 0) await storage.remove(stale);
+    } catch (error) {
+      // Quota or a closing worker: keep going; what is in memory stays.
+      this.persistErrors++;
+      console.warn('[SSE Connections] could not persist state', error);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Live feed to panels: a snapshot, the log, then deltas
+  // -------------------------------------------------------------------------
+
+  subscribe(sink: PanelSink): () => void {
+    const send = () => {
+      sink.post({ kind: 'panel:snapshot', snapshot: this.snapshot() });
+      sendLog(sink, this.state.log, true);
+      this.panels.set(sink, { lastSeq: this.state.seq - 1 });
+    };
+    if (this.restored) send();
+    else void this.ready.then(send);
+    return () => this.panels.delete(sink);
+  }
+
+  private schedulePanels(): void {
+    if (this.panels.size === 0 || this.panelTimer) return;
+    this.panelTimer = setTimeout(() => {
+      this.panelTimer = null;
+      this.pushToPanels();
+    }, this.panelDelayMs);
+  }
+
+  private pushToPanels(): void {
+    const snapshot = this.snapshot();
+    const reset = this.logReset;
+    this.logReset = false;
+    for (const [sink, cursor] of this.panels) {
+      try {
+        sink.post({ kind: 'panel:snapshot', snapshot });
+        const fresh = reset ? this.state.log : entriesAfter(this.state.log, cursor.lastSeq);
+        if (reset || fresh.length > 0) sendLog(sink, fresh, reset);
+        cursor.lastSeq = this.state.seq - 1;
+      } catch {
+        this.panels.delete(sink);
+      }
+    }
+  }
+}
+
+function sendLog(sink: PanelSink, entries: readonly LogEntry[], reset: boolean): void {
+  if (entries.length === 0) {
+    if (reset) sink.post({ kind: 'panel:log', entries: [], reset: true });
+    return;
+  }
+  for (let i = 0; i < entries.length; i += PANEL_LOG_PAGE) {
+    sink.post({ kind: 'panel:log', entries: entries.slice(i, i + PANEL_LOG_PAGE), reset: reset && i === 0 });
+  }
+}
+
+/** Entries with seq > after (the log is ordered by seq). */
+export function entriesAfter(log: readonly LogEntry[], after: number): LogEntry[] {
+  let a = 0;
+  let b = log.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if ((log[mid]?.seq ?? 0) <= after) a = mid + 1;
+    else b = mid;
+  }
+  return log.slice(a);
+}

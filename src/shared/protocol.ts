@@ -1,0 +1,461 @@
+/**
+ * The one protocol module: every message that crosses a boundary of the
+ * extension is defined here, with its source tag, its guard and its bounds.
+ *
+ *   page (MAIN world)  --CustomEvent on document-->  relay (isolated world)
+ *   relay              --runtime port "sse-relay"--> background worker
+ *   panel / any page   --runtime port "panel:<tabId>" and sendMessage--> background
+ *
+ * Page data is hostile: everything that comes from the MAIN world is parsed
+ * with the valibot schemas below (unknown keys are dropped, strings and
+ * arrays are bounded) before anybody looks at it. valibot was picked because
+ * it is small (tree-shakes to a few KiB in the relay), fast, typed, and
+ * maintained; its `object` schemas copy only the known keys, so `__proto__`
+ * or `constructor` keys in a forged payload never reach our objects.
+ */
+import * as v from 'valibot';
+
+/** Version of the wire protocol between page script, relay and worker. */
+export const PROTOCOL_VERSION = 1;
+/** Version of the snapshot format (`docs/snapshot-format.md`). */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+/** Event type the MAIN-world script dispatches on `document` (page -> relay). */
+export const PAGE_EVENT_TYPE = 'sse-connections:page';
+/** Event type the relay dispatches on `document` (relay -> page). */
+export const RELAY_EVENT_TYPE = 'sse-connections:relay';
+/** Tag carried by every page batch; it routes, it proves nothing. */
+export const PAGE_SOURCE = 'sse-connections-page';
+/** Name of the long-lived port from relay to worker. */
+export const RELAY_PORT_NAME = 'sse-relay';
+/** Prefix of the port a panel opens; the suffix is the inspected tab id. */
+export const PANEL_PORT_PREFIX = 'panel:';
+
+/** Bounds on what a page may send. Anything over them is dropped and counted. */
+export const LIMITS = {
+  /** Longest URL or channel / lock name kept. */
+  maxUrl: 4096,
+  maxName: 512,
+  /** Longest data preview the page script sends (bytes of UTF-16 code units). */
+  maxPreview: 64 * 1024,
+  /** Default preview length; configurable up to maxPreview. */
+  defaultPreview: 2048,
+  /** Events in one batch. */
+  maxBatchEvents: 512,
+  /** Characters of one serialized batch. */
+  maxBatchChars: 4 * 1024 * 1024,
+  /** Queue length in the page before the oldest events are dropped. */
+  maxPageQueue: 10_000,
+  /** Header values kept per response. */
+  maxHeaderValue: 1024,
+  maxHeaders: 32,
+  maxMessage: 1024,
+} as const;
+
+// ---------------------------------------------------------------------------
+// Page events (MAIN world -> relay -> worker)
+// ---------------------------------------------------------------------------
+
+const str = (max: number) => v.pipe(v.string(), v.maxLength(max));
+const id = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+const time = v.pipe(v.number(), v.finite(), v.minValue(0));
+const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+const readyState = v.picklist([0, 1, 2]);
+const headers = v.pipe(
+  v.record(str(128), str(LIMITS.maxHeaderValue)),
+  v.check((h) => Object.keys(h).length <= LIMITS.maxHeaders, 'too many headers'),
+);
+
+/** Fields every page event has: kind, time (ms since epoch). */
+const base = { t: time };
+
+/** One delivered SSE event, whichever the transport. */
+const messageFields = {
+  ...base,
+  id,
+  /** Event type: `message` or a named event. */
+  type: str(LIMITS.maxName),
+  /** Data preview, cut at the configured preview length. */
+  preview: str(LIMITS.maxPreview),
+  /** Full length of the data in UTF-16 code units. */
+  size: count,
+  lastEventId: str(LIMITS.maxName),
+};
+
+export const PageEventSchema = v.variant('kind', [
+  // EventSource
+  v.object({ kind: v.literal('es:create'), ...base, id, url: str(LIMITS.maxUrl), withCredentials: v.boolean() }),
+  v.object({ kind: v.literal('es:state'), ...base, id, readyState }),
+  v.object({ kind: v.literal('es:open'), ...base, id }),
+  v.object({ kind: v.literal('es:message'), ...messageFields }),
+  v.object({ kind: v.literal('es:error'), ...base, id, readyState }),
+  v.object({ kind: v.literal('es:close'), ...base, id }),
+  // fetch-based streams (responses of content type text/event-stream)
+  v.object({
+    kind: v.literal('fetch:open'),
+    ...base,
+    id,
+    url: str(LIMITS.maxUrl),
+    method: str(16),
+    status: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(999)),
+    headers,
+  }),
+  v.object({ kind: v.literal('fetch:message'), ...messageFields }),
+  v.object({ kind: v.literal('fetch:end'), ...base, id, reason: v.picklist(['done', 'error', 'abort']) }),
+  // BroadcastChannel
+  v.object({ kind: v.literal('bc:create'), ...base, id, name: str(LIMITS.maxName) }),
+  v.object({ kind: v.literal('bc:post'), ...base, id, size: count, preview: str(LIMITS.maxPreview) }),
+  v.object({ kind: v.literal('bc:receive'), ...base, id, size: count, preview: str(LIMITS.maxPreview) }),
+  v.object({ kind: v.literal('bc:messageerror'), ...base, id }),
+  v.object({ kind: v.literal('bc:close'), ...base, id }),
+  // Web Locks
+  v.object({
+    kind: v.literal('lock:request'),
+    ...base,
+    id,
+    name: str(LIMITS.maxName),
+    mode: v.picklist(['exclusive', 'shared']),
+    ifAvailable: v.boolean(),
+    steal: v.boolean(),
+  }),
+  v.object({ kind: v.literal('lock:granted'), ...base, id }),
+  /** `ifAvailable` request that got `null`. */
+  v.object({ kind: v.literal('lock:unavailable'), ...base, id }),
+  v.object({ kind: v.literal('lock:released'), ...base, id }),
+  /** Request aborted by its signal or stolen from. */
+  v.object({ kind: v.literal('lock:aborted'), ...base, id }),
+  // Page hook
+  v.object({
+    kind: v.literal('hook:role'),
+    ...base,
+    projectKey: str(LIMITS.maxName),
+    role: v.picklist(['leader', 'follower', 'standalone']),
+  }),
+  // The wrapper reports that it turned itself off.
+  v.object({ kind: v.literal('wrapper:error'), ...base, message: str(LIMITS.maxMessage) }),
+]);
+
+export type PageEvent = v.InferOutput<typeof PageEventSchema>;
+export type PageEventKind = PageEvent['kind'];
+export type PageEventOf<K extends PageEventKind> = Extract<PageEvent, { kind: K }>;
+
+/** What the MAIN-world script dispatches: JSON of this, in `CustomEvent.detail`. */
+export interface PageBatch {
+  source: typeof PAGE_SOURCE;
+  v: typeof PROTOCOL_VERSION;
+  events: unknown[];
+  /** Events the page queue dropped (oldest first) since the last batch. */
+  dropped: number;
+}
+
+const PageBatchShape = v.object({
+  source: v.literal(PAGE_SOURCE),
+  v: v.literal(PROTOCOL_VERSION),
+  events: v.pipe(v.array(v.unknown()), v.maxLength(LIMITS.maxBatchEvents)),
+  dropped: count,
+});
+
+export interface ParsedBatch {
+  events: PageEvent[];
+  /** Events that failed validation. */
+  invalid: number;
+  /** Events the page dropped before sending. */
+  dropped: number;
+}
+
+/** Parse one serialized page batch. Returns null when the envelope itself is bad. */
+export function parsePageBatch(detail: unknown): ParsedBatch | null {
+  if (typeof detail !== 'string' || detail.length > LIMITS.maxBatchChars) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(detail);
+  } catch {
+    return null;
+  }
+  const envelope = v.safeParse(PageBatchShape, raw);
+  if (!envelope.success) return null;
+  return parsePageEvents(envelope.output.events, envelope.output.dropped);
+}
+
+/** Validate a list of untrusted events one by one; a bad one is counted, not fatal. */
+export function parsePageEvents(list: readonly unknown[], dropped = 0): ParsedBatch {
+  const events: PageEvent[] = [];
+  let invalid = 0;
+  for (const item of list.slice(0, LIMITS.maxBatchEvents)) {
+    const r = v.safeParse(PageEventSchema, item);
+    if (r.success) events.push(r.output);
+    else invalid++;
+  }
+  invalid += Math.max(0, list.length - LIMITS.maxBatchEvents);
+  return { events, invalid, dropped };
+}
+
+// ---------------------------------------------------------------------------
+// Relay <-> worker (port RELAY_PORT_NAME)
+// ---------------------------------------------------------------------------
+
+export type RelayMessage =
+  | {
+      kind: 'relay:hello';
+      v: typeof PROTOCOL_VERSION;
+      /** Random id of this document, so ids from two page loads never collide. */
+      docId: string;
+      url: string;
+      title: string;
+    }
+  | { kind: 'relay:batch'; docId: string; events: PageEvent[]; invalid: number; dropped: number };
+
+const RelayMessageSchema = v.variant('kind', [
+  v.object({
+    kind: v.literal('relay:hello'),
+    v: v.literal(PROTOCOL_VERSION),
+    docId: str(64),
+    url: str(LIMITS.maxUrl),
+    title: str(LIMITS.maxName),
+  }),
+  v.object({
+    kind: v.literal('relay:batch'),
+    docId: str(64),
+    events: v.pipe(v.array(v.unknown()), v.maxLength(LIMITS.maxBatchEvents)),
+    invalid: count,
+    dropped: count,
+  }),
+]);
+
+/**
+ * The worker validates relay messages again: the relay is ours, but a
+ * compromised or buggy relay must not be able to corrupt the model either.
+ */
+export function parseRelayMessage(raw: unknown): RelayMessage | null {
+  const r = v.safeParse(RelayMessageSchema, raw);
+  if (!r.success) return null;
+  if (r.output.kind === 'relay:hello') return r.output;
+  const parsed = parsePageEvents(r.output.events, r.output.dropped);
+  return {
+    kind: 'relay:batch',
+    docId: r.output.docId,
+    events: parsed.events,
+    invalid: r.output.invalid + parsed.invalid,
+    dropped: parsed.dropped,
+  };
+}
+
+/** Worker -> relay -> page: settings the page script honours. */
+export interface PageConfig {
+  kind: 'config';
+  previewBytes: number;
+}
+
+const PageConfigSchema = v.object({
+  kind: v.literal('config'),
+  previewBytes: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(LIMITS.maxPreview)),
+});
+
+export function parsePageConfig(raw: unknown): PageConfig | null {
+  const r = v.safeParse(PageConfigSchema, raw);
+  return r.success ? r.output : null;
+}
+
+// ---------------------------------------------------------------------------
+// Snapshot (public contract: docs/snapshot-format.md)
+// ---------------------------------------------------------------------------
+
+export type Transport = 'eventsource' | 'fetch';
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+export type Role = 'leader' | 'follower' | 'standalone' | 'unknown';
+export type RoleSource = 'declared' | 'lock' | 'inferred';
+
+export interface SnapshotTab {
+  tabId: number;
+  url: string;
+  title: string;
+}
+
+export interface SnapshotConnection {
+  id: string;
+  tabId: number;
+  frameId: number;
+  url: string;
+  projectKey: string | null;
+  transport: Transport;
+  state: ConnectionState;
+  messageCount: number;
+  /** Sum of data lengths of delivered events. */
+  bytes: number;
+  lastEventId: string;
+  /** Times the connection went from open (or connecting) back to connecting. */
+  reconnects: number;
+  errorCount: number;
+  openedAt: number;
+  closedAt: number | null;
+  /** Status of the last HTTP response seen for this connection, when known. */
+  httpStatus?: number;
+  /** The last refusal by the server (status >= 400), with what it said. */
+  refusal?: SnapshotRefusal;
+  /** Failed attempts seen for this connection (bounded, newest last). */
+  failedAttempts: SnapshotRefusal[];
+}
+
+export interface SnapshotRefusal {
+  at: number;
+  status: number;
+  retryAfterMs: number | null;
+  limit: number | null;
+  current: number | null;
+}
+
+export interface SnapshotChannel {
+  id: string;
+  tabId: number;
+  name: string;
+  projectKey: string | null;
+  posted: number;
+  received: number;
+  open: boolean;
+}
+
+export interface SnapshotLock {
+  id: string;
+  tabId: number;
+  name: string;
+  projectKey: string | null;
+  mode: 'exclusive' | 'shared';
+  state: 'queued' | 'held' | 'released' | 'unavailable' | 'aborted';
+  requestedAt: number;
+  grantedAt: number | null;
+  releasedAt: number | null;
+}
+
+export interface SnapshotRateLimit {
+  tabId: number;
+  url: string;
+  projectKey: string | null;
+  status: number;
+  retryAfterMs: number | null;
+  limit: number | null;
+  current: number | null;
+  at: number;
+  /** Connection id the response was matched to, when it could be. */
+  connectionId: string | null;
+  method: string;
+}
+
+export interface SnapshotRole {
+  tabId: number;
+  role: Role;
+  source: RoleSource;
+}
+
+export interface SnapshotAnomaly {
+  kind: 'split-brain' | 'stranded-followers' | 'over-limit' | 'retry-storm' | 'origin-connection-limit';
+  projectKey: string | null;
+  tabIds: number[];
+  message: string;
+  since: number;
+}
+
+export interface SnapshotProject {
+  projectKey: string;
+  leaderTabIds: number[];
+  followerTabIds: number[];
+  roles: SnapshotRole[];
+  openConnections: number;
+  limit: number | null;
+  anomalies: SnapshotAnomaly[];
+  /** When each tab led the project (bounded, oldest first); `to` null while it leads. */
+  leaderHistory: { tabId: number; from: number; to: number | null }[];
+}
+
+export interface SnapshotStats {
+  /** Events dropped by page queues before they were sent. */
+  droppedByPage: number;
+  /** Events that failed validation. */
+  invalid: number;
+  /** Log events evicted from ring buffers. */
+  evicted: number;
+  /** Events accepted into the model. */
+  accepted: number;
+}
+
+export interface Snapshot {
+  schemaVersion: typeof SNAPSHOT_SCHEMA_VERSION;
+  generatedAt: number;
+  tabs: SnapshotTab[];
+  connections: SnapshotConnection[];
+  channels: SnapshotChannel[];
+  locks: SnapshotLock[];
+  rateLimits: SnapshotRateLimit[];
+  projects: SnapshotProject[];
+  anomalies: SnapshotAnomaly[];
+  stats: SnapshotStats;
+}
+
+// ---------------------------------------------------------------------------
+// Runtime messages (any extension page -> worker, via runtime.sendMessage)
+// ---------------------------------------------------------------------------
+
+export type RuntimeRequest =
+  | { kind: 'snapshot:get'; tabId?: number }
+  | { kind: 'capture:clear'; tabId?: number };
+
+const RuntimeRequestSchema = v.variant('kind', [
+  v.object({ kind: v.literal('snapshot:get'), tabId: v.optional(id) }),
+  v.object({ kind: v.literal('capture:clear'), tabId: v.optional(id) }),
+]);
+
+export function parseRuntimeRequest(raw: unknown): RuntimeRequest | null {
+  const r = v.safeParse(RuntimeRequestSchema, raw);
+  return r.success ? r.output : null;
+}
+
+// ---------------------------------------------------------------------------
+// Event log (worker -> panel, and the `events` of an export)
+// ---------------------------------------------------------------------------
+
+export type LogKind = PageEventKind | 'net:response' | 'doc:gone';
+
+/** One captured event as the log keeps it. Every string in it is page data. */
+export interface LogEntry {
+  /** Increasing sequence number, unique for the capture. */
+  seq: number;
+  t: number;
+  tabId: number;
+  frameId: number;
+  kind: LogKind;
+  /** Id of the connection, channel or lock the event is about. */
+  ref: string | null;
+  /** URL, channel name or lock name. */
+  name: string;
+  type?: string;
+  preview?: string;
+  size?: number;
+  lastEventId?: string;
+  readyState?: number;
+  status?: number;
+  /** Short description (e.g. lock mode, role, header summary). */
+  info?: string;
+}
+
+// ---------------------------------------------------------------------------
+// Worker -> panel (port PANEL_PORT_PREFIX + tabId)
+// ---------------------------------------------------------------------------
+
+export type PanelMessage =
+  | { kind: 'panel:snapshot'; snapshot: Snapshot }
+  /** Log entries appended since the last message; `reset` replaces the panel's log. */
+  | { kind: 'panel:log'; entries: LogEntry[]; reset: boolean };
+
+export function panelPortName(tabId: number): string {
+  return `${PANEL_PORT_PREFIX}${tabId}`;
+}
+
+export function tabIdFromPanelPort(name: string): number | null {
+  if (!name.startsWith(PANEL_PORT_PREFIX)) return null;
+  const n = Number(name.slice(PANEL_PORT_PREFIX.length));
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+/** Exhaustiveness helper for `switch` on `kind`. */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled kind: ${JSON.stringify(x)}`);
+}

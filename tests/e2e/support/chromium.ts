@@ -1,0 +1,76 @@
+/**
+ * Launching Debian's Chromium (or another one) with the built extension,
+ * the way a user loads it unpacked.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const DIST = path.join(ROOT, 'dist');
+
+/** Flags this machine needs: closed network, root user, no GPU. */
+export const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-default-apps',
+];
+
+/** `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium`, else Playwright's own browser if installed. */
+export function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  try {
+    const own = chromium.executablePath();
+    if (own && existsSync(own)) return own;
+  } catch {
+    // Playwright has no browser of its own here.
+  }
+  throw new Error(
+    'No Chromium found. Install one (Debian: `apt-get install -y chromium`) or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+  );
+}
+
+export interface LaunchOptions {
+  /** Load dist/ (default true). */
+  extension?: boolean;
+  /** Open DevTools for every tab (needed for the real panel). */
+  devtools?: boolean;
+  extraArgs?: string[];
+}
+
+export interface Launched {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launchChromium(options: LaunchOptions = {}): Promise<Launched> {
+  const { extension = true, devtools = false, extraArgs = [] } = options;
+  if (extension && !existsSync(path.join(DIST, 'manifest.json'))) {
+    throw new Error(`dist/ is not built: run \`npm run build\` first (looked in ${DIST}).`);
+  }
+  const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'sse-connections-'));
+  const args = [...BASE_ARGS, ...extraArgs];
+  if (extension) args.push(`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`);
+  if (devtools) args.push('--auto-open-devtools-for-tabs');
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    headless: true,
+    executablePath: chromiumPath(),
+    args,
+    viewport: { width: 1100, height: 720 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close().catch(() => undefined);
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
