@@ -48,6 +48,7 @@ export interface LaunchOptions {
 
 export interface Launched {
   context: BrowserContext;
+  userDataDir: string;
   close(): Promise<void>;
 }
 
@@ -59,7 +60,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Launc
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'sse-connections-'));
   const args = [...BASE_ARGS, ...extraArgs];
   if (extension) args.push(`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`);
-  if (devtools) args.push('--auto-open-devtools-for-tabs');
+  if (devtools) args.push('--auto-open-devtools-for-tabs', '--remote-debugging-port=0');
   const context = await chromium.launchPersistentContext(userDataDir, {
     headless: true,
     executablePath: chromiumPath(),
@@ -68,6 +69,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Launc
   });
   return {
     context,
+    userDataDir,
     async close() {
       await context.close().catch(() => undefined);
       rmSync(userDataDir, { recursive: true, force: true });

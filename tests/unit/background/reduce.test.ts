@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { reduce, entityId } from '../../../src/background/reduce';
+import { buildSnapshot } from '../../../src/background/derive';
+import { BOUNDS } from '../../../src/background/state';
+import { T0, channel, openEs, run, sseUrl, tab } from './fixtures';
+
+describe('connections', () => {
+  it('follows an EventSource from create to open to messages to close', () => {
+    const a = tab(1);
+    const s = run([
+      a.hello,
+      a.events(T0, ...openEs(1, sseUrl('p1'))),
+      a.events(T0 + 10, { kind: 'es:message', t: T0 + 10, id: 1, type: 'message', preview: '{"n":1}', size: 7, lastEventId: '1' }),
+      a.events(T0 + 20, { kind: 'es:message', t: T0 + 20, id: 1, type: 'tick', preview: '{"n":2}', size: 7, lastEventId: '2' }),
+    ]);
+    const c = s.connections.get(entityId(1, a.docId, 1))!;
+    expect(c).toMatchObject({ state: 'open', messageCount: 2, bytes: 14, lastEventId: '2', projectKey: 'p1', transport: 'eventsource' });
+    run([a.events(T0 + 30, { kind: 'es:close', t: T0 + 30, id: 1 })], s);
+    expect(c.state).toBe('closed');
+    expect(c.closedAt).toBe(T0 + 30);
+  });
+
+  it('counts a reconnect when an open connection goes back to connecting', () => {
+    const a = tab(1);
+    const s = run([
+      a.hello,
+      a.events(T0, ...openEs(1, sseUrl('p1'))),
+      a.events(T0 + 5, { kind: 'es:error', t: T0 + 5, id: 1, readyState: 0 }),
+      a.events(T0 + 9, { kind: 'es:open', t: T0 + 9, id: 1 }),
+    ]);
+    const c = s.connections.get(entityId(1, a.docId, 1))!;
+    expect(c.reconnects).toBe(1);
+    expect(c.errorCount).toBe(1);
+    expect(c.state).toBe('open');
+  });
+
+  it('ids of two documents in one tab never collide', () => {
+    const a = tab(1, 'aaaaaaaa-1');
+    const b = tab(1, 'bbbbbbbb-2');
+    const s = run([a.hello, a.events(T0, ...openEs(1, sseUrl('p'))), b.hello, b.events(T0, ...openEs(1, sseUrl('p')))]);
+    expect(s.connections.size).toBe(2);
+  });
+
+  it('a new top-level document closes what the old one held', () => {
+    const a = tab(1, 'old-doc');
+    const b = tab(1, 'new-doc');
+    const s = run([a.hello, a.events(T0, ...openEs(1, sseUrl('p')), channel(2, 'chat-p')), b.hello]);
+    expect([...s.connections.values()].every((c) => c.state === 'closed')).toBe(true);
+    expect([...s.channels.values()].every((c) => !c.open)).toBe(true);
+  });
+
+  it('a closed tab closes its connections and forgets its roles', () => {
+    const a = tab(3);
+    const s = run([
+      a.hello,
+      a.events(T0, ...openEs(1, sseUrl('p')), { kind: 'hook:role', t: T0, projectKey: 'p', role: 'leader' }),
+      { kind: 'tab:removed', tabId: 3, t: T0 + 100 },
+    ]);
+    expect(s.tabs.has(3)).toBe(false);
+    expect(s.declared.size).toBe(0);
+    expect([...s.connections.values()][0]!.state).toBe('closed');
+  });
+});
+
+describe('what the server said', () => {
+  const refusal = (tabId: number, url: string, at: number, method = 'GET') => ({
+    kind: 'net:response' as const,
+    response: { tabId, url, method, status: 429, retryAfterMs: 10_000, limit: 5, current: 5, at, contentType: 'application/json' },
+  });
+
+  it('marks the connection refused with the server headers, whichever arrives first', () => {
+    const a = tab(1);
+    const url = sseUrl('p1');
+    // Response first, page event later.
+    const s1 = run([a.hello, refusal(1, url, T0), a.events(T0 + 3, { kind: 'es:create', t: T0 + 2, id: 1, url, withCredentials: false })]);
+    const c1 = [...s1.connections.values()][0]!;
+    expect(c1.httpStatus).toBe(429);
+    expect(c1.refusal).toMatchObject({ status: 429, retryAfterMs: 10_000, limit: 5, current: 5 });
+    expect(s1.rateLimits[0]).toMatchObject({ tabId: 1, projectKey: 'p1', status: 429, retryAfterMs: 10_000, limit: 5, current: 5, connectionId: c1.id });
+    // Page event first, response later.
+    const s2 = run([a.hello, a.events(T0, { kind: 'es:create', t: T0, id: 1, url, withCredentials: false }), refusal(1, url, T0 + 5)]);
+    expect([...s2.connections.values()][0]!.refusal?.status).toBe(429);
+    expect(s2.rateLimits[0]!.connectionId).toBe([...s2.connections.values()][0]!.id);
+  });
+
+  it('records a HEAD probe as a rate-limit entry without calling it an attempt of the stream', () => {
+    const a = tab(1);
+    const url = sseUrl('p1');
+    const s = run([a.hello, a.events(T0, ...openEs(1, url)), refusal(1, url, T0 + 50, 'HEAD')]);
+    const c = [...s.connections.values()][0]!;
+    expect(c.httpStatus).toBeUndefined();
+    expect(c.attempts).toHaveLength(1);
+    expect(s.rateLimits[0]!.method).toBe('HEAD');
+  });
+
+  it('flags a retry storm: a reconnect sooner than Retry-After', () => {
+    const a = tab(1);
+    const url = sseUrl('p1');
+    const s = run([
+      a.hello,
+      a.events(T0, { kind: 'es:create', t: T0, id: 1, url, withCredentials: false }),
+      refusal(1, url, T0 + 5),
+      a.events(T0 + 2000, { kind: 'es:create', t: T0 + 2000, id: 2, url, withCredentials: false }),
+    ]);
+    expect(s.retryViolations).toHaveLength(1);
+    expect(s.retryViolations[0]!.earlyByMs).toBe(8005);
+    const snap = buildSnapshot(s, T0 + 2100);
+    expect(snap.anomalies.map((x) => x.kind)).toContain('retry-storm');
+  });
+
+  it('a retry after Retry-After is not a storm', () => {
+    const a = tab(1);
+    const url = sseUrl('p1');
+    const s = run([
+      a.hello,
+      a.events(T0, { kind: 'es:create', t: T0, id: 1, url, withCredentials: false }),
+      refusal(1, url, T0 + 5),
+      a.events(T0 + 10_010, { kind: 'es:create', t: T0 + 10_010, id: 2, url, withCredentials: false }),
+    ]);
+    expect(s.retryViolations).toHaveLength(0);
+  });
+});
+
+describe('channels, locks and the log', () => {
+  it('counts channel posts and receipts and lock states', () => {
+    const a = tab(1);
+    const s = run([
+      a.hello,
+      a.events(
+        T0,
+        channel(1, 'chat-p'),
+        { kind: 'bc:post', t: T0, id: 1, size: 10, preview: '{"a":1}' },
+        { kind: 'bc:receive', t: T0, id: 1, size: 10, preview: '{"a":1}' },
+        { kind: 'bc:receive', t: T0, id: 1, size: 10, preview: '{"a":1}' },
+        { kind: 'lock:request', t: T0, id: 2, name: 'sse-p', mode: 'exclusive', ifAvailable: false, steal: false },
+        { kind: 'lock:granted', t: T0 + 1, id: 2 },
+      ),
+    ]);
+    const ch = [...s.channels.values()][0]!;
+    expect(ch).toMatchObject({ name: 'chat-p', projectKey: 'p', posted: 1, received: 2 });
+    expect([...s.locks.values()][0]).toMatchObject({ name: 'sse-p', projectKey: 'p', state: 'held' });
+    expect(s.log.map((e) => e.kind)).toEqual(['bc:create', 'bc:post', 'bc:receive', 'bc:receive', 'lock:request', 'lock:granted']);
+    expect(s.stats.accepted).toBe(6);
+  });
+
+  it('bounds the log and counts what it evicts', () => {
+    const a = tab(1);
+    let s = run([a.hello, a.events(T0, channel(1, 'x'))]);
+    const burst = Array.from({ length: 500 }, () => ({ kind: 'bc:post' as const, t: T0, id: 1, size: 1, preview: 'x' }));
+    const rounds = Math.ceil((BOUNDS.logEntries + 10_000) / burst.length);
+    for (let i = 0; i < rounds; i++) s = reduce(s, a.events(T0, ...burst));
+    expect(s.log.length).toBeLessThanOrEqual(BOUNDS.logEntries);
+    expect(s.stats.evicted + s.log.length).toBe(rounds * burst.length + 1);
+    expect([...s.channels.values()][0]!.posted).toBe(rounds * burst.length);
+  });
+
+  it('counts invalid and page-dropped events', () => {
+    const a = tab(1);
+    const s = run([a.hello, { ...a.events(T0), invalid: 3, dropped: 7 } as never]);
+    expect(s.stats).toMatchObject({ invalid: 3, droppedByPage: 7 });
+  });
+
+  it('keeps a project key of __proto__ as data', () => {
+    const a = tab(1);
+    const s = run([a.hello, a.events(T0, ...openEs(1, sseUrl('__proto__')), channel(2, 'chat-__proto__')), { kind: 'tick', t: T0 + 1 }]);
+    const snap = buildSnapshot(s, T0 + 2);
+    expect(snap.projects.map((p) => p.projectKey)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).leaderHistory).toBeUndefined();
+  });
+});

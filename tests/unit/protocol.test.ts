@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { LIMITS, PAGE_SOURCE, PROTOCOL_VERSION, parsePageBatch, parseRelayMessage, tabIdFromPanelPort } from '../../src/shared/protocol';
+
+const batch = (events: unknown[], extra: object = {}) => JSON.stringify({ source: PAGE_SOURCE, v: PROTOCOL_VERSION, events, dropped: 0, ...extra });
+
+describe('page batches', () => {
+  it('accepts well-formed events and counts malformed ones', () => {
+    const r = parsePageBatch(
+      batch([
+        { kind: 'es:create', t: 1, id: 1, url: 'http://x/', withCredentials: false },
+        { kind: 'es:create', t: 1, id: -1, url: 'http://x/', withCredentials: false },
+        { kind: 'nope', t: 1 },
+        null,
+        'string',
+        { kind: 'es:open', t: 1, id: 1 },
+      ]),
+    );
+    expect(r?.events.map((e) => e.kind)).toEqual(['es:create', 'es:open']);
+    expect(r?.invalid).toBe(4);
+  });
+
+  it('drops unknown keys, __proto__ and constructor included', () => {
+    const raw = `{"source":"${PAGE_SOURCE}","v":${PROTOCOL_VERSION},"dropped":0,"events":[{"kind":"es:open","t":1,"id":2,"__proto__":{"polluted":true},"constructor":{"x":1},"extra":"y"}]}`;
+    const r = parsePageBatch(raw)!;
+    expect(r.events).toEqual([{ kind: 'es:open', t: 1, id: 2 }]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses a wrong envelope, a wrong version, non-JSON and oversize input', () => {
+    expect(parsePageBatch(batch([], { source: 'someone-else' }))).toBeNull();
+    expect(parsePageBatch(batch([], { v: 99 }))).toBeNull();
+    expect(parsePageBatch('{')).toBeNull();
+    expect(parsePageBatch(42)).toBeNull();
+    expect(parsePageBatch('x'.repeat(LIMITS.maxBatchChars + 1))).toBeNull();
+    expect(parsePageBatch(batch(new Array(LIMITS.maxBatchEvents + 1).fill(0)))).toBeNull();
+  });
+
+  it('bounds strings', () => {
+    const r = parsePageBatch(batch([{ kind: 'es:create', t: 1, id: 1, url: 'x'.repeat(LIMITS.maxUrl + 1), withCredentials: false }]))!;
+    expect(r.events).toEqual([]);
+    expect(r.invalid).toBe(1);
+  });
+});
+
+describe('relay messages', () => {
+  it('re-validates the events of a batch', () => {
+    const m = parseRelayMessage({ kind: 'relay:batch', docId: 'd', events: [{ kind: 'es:open', t: 1, id: 1 }, { kind: 'es:open' }], invalid: 2, dropped: 1 });
+    expect(m).toEqual({ kind: 'relay:batch', docId: 'd', events: [{ kind: 'es:open', t: 1, id: 1 }], invalid: 3, dropped: 1 });
+  });
+  it('panel port names carry the tab id', () => {
+    expect(tabIdFromPanelPort('panel:12')).toBe(12);
+    expect(tabIdFromPanelPort('panel:-1')).toBeNull();
+    expect(tabIdFromPanelPort('sse-relay')).toBeNull();
+  });
+});
