@@ -14,11 +14,8 @@ interface TargetInfo {
   targetId: string;
   type: string;
   url: string;
-}
-
-interface FrameTree {
-  frame: { id: string; url: string };
-  childFrames?: FrameTree[];
+  /** For an iframe target: the frame (here, the DevTools window) that holds it. */
+  parentFrameId?: string;
 }
 
 export interface PanelHandle {
@@ -37,10 +34,6 @@ export interface PanelHandle {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function flatten(tree: FrameTree): FrameTree['frame'][] {
-  return [tree.frame, ...(tree.childFrames ?? []).flatMap(flatten)];
-}
 
 export async function openPanel(userDataDir: string, extensionId: string, tabId: number, timeoutMs = 30_000): Promise<PanelHandle> {
   const cdp = await Cdp.connectToProfile(userDataDir);
@@ -76,13 +69,8 @@ export async function openPanel(userDataDir: string, extensionId: string, tabId:
           .evaluate<number | null>(s, `globalThis.chrome?.devtools?.inspectedWindow?.tabId ?? null`)
           .catch(() => null);
         if (inspected !== tabId) continue;
-        let windowSession: string | null = null;
-        for (const w of windows) {
-          const ws = await sessionFor(w.targetId);
-          const tree = await cdp.send<{ frameTree: FrameTree }>('Page.getFrameTree', {}, ws).catch(() => null);
-          if (tree && flatten(tree.frameTree).some((f) => f.id === t.targetId)) windowSession = ws;
-        }
-        return makeHandle(cdp, s, windowSession, t.url);
+        const window = windows.find((w) => w.targetId === t.parentFrameId);
+        return makeHandle(cdp, s, window ? await sessionFor(window.targetId) : null, t.url);
       }
       await sleep(150);
     }
