@@ -10,13 +10,16 @@ import { registerPanelPorts } from './panel-ports';
 import { registerWebRequest } from './web-request';
 import { registerRuntimeMessages } from './runtime-messages';
 import { registerTabs } from './tabs';
+import { SettingsHolder } from './settings';
 
+// storage.session's promise API matches StorageArea; the polyfill's typing is wider.
 const store = new Store({ storage: browser.storage.session as unknown as StorageArea });
+const settings = new SettingsHolder(store);
 
-registerRelayPorts(store);
+registerRelayPorts(store, settings);
 registerPanelPorts(store);
 registerWebRequest(store);
-registerRuntimeMessages(store);
+registerRuntimeMessages(store, settings);
 registerTabs(store);
 
 // Time-based parts of the model (leader history, stranded followers).

@@ -42,7 +42,17 @@ export function entityId(tabId: number, docId: string, pageId: number): string {
   return `${tabId}.${docId.slice(0, 8)}.${pageId}`;
 }
 
-export function reduce(state: State, action: Action, rules: ProjectKeyRules = DEFAULT_RULES): State {
+export interface ReduceConfig {
+  rules: ProjectKeyRules;
+  /** Log entries kept (the setting `logEntries`). */
+  logEntries: number;
+}
+
+export const DEFAULT_CONFIG: ReduceConfig = { rules: DEFAULT_RULES, logEntries: BOUNDS.logEntries };
+
+export function reduce(state: State, action: Action, config: ReduceConfig = DEFAULT_CONFIG): State {
+  const rules = config.rules;
+  logCapacity = config.logEntries;
   switch (action.kind) {
     case 'doc:hello':
       return hello(state, action);
@@ -547,19 +557,22 @@ function checkRetryStorm(state: State, tabId: number, projectKey: string | null,
 // Log and time
 // ---------------------------------------------------------------------------
 
+/** Capacity of the log for the action being reduced (from ReduceConfig). */
+let logCapacity: number = BOUNDS.logEntries;
+
 function appendLog(state: State, entry: Omit<LogEntry, 'seq'>): void {
   const full = { seq: state.seq++, ...entry } as LogEntry;
   state.log.push(full);
   state.logChars += full.preview?.length ?? 0;
-  if (state.log.length <= BOUNDS.logEntries && state.logChars <= BOUNDS.logChars) return;
+  if (state.log.length <= logCapacity && state.logChars <= BOUNDS.logChars) return;
   // Evict the oldest entries, at least 1% of the capacity at a time, so the
   // array is not shifted once per event when the log is full.
-  const minChunk = Math.ceil(BOUNDS.logEntries / 100);
+  const minChunk = Math.ceil(logCapacity / 100);
   let n = 0;
   let chars = state.logChars;
   while (
     n < state.log.length - 1 &&
-    (n < minChunk || state.log.length - n > BOUNDS.logEntries || chars > BOUNDS.logChars)
+    (n < minChunk || state.log.length - n > logCapacity || chars > BOUNDS.logChars)
   ) {
     chars -= state.log[n]?.preview?.length ?? 0;
     n++;

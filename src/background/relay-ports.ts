@@ -3,10 +3,22 @@
  * come from the port's sender, never from a payload.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { RELAY_PORT_NAME, parseRelayMessage } from '../shared/protocol';
+import { RELAY_PORT_NAME, parseRelayMessage, type PageConfig } from '../shared/protocol';
 import type { Store } from './store';
+import type { SettingsHolder } from './settings';
 
-export function registerRelayPorts(store: Store): void {
+export function registerRelayPorts(store: Store, settings: SettingsHolder): void {
+  const ports = new Set<Runtime.Port>();
+  const configOf = (previewBytes: number): PageConfig => ({ kind: 'config', previewBytes });
+  settings.onChange((s) => {
+    for (const port of ports) {
+      try {
+        port.postMessage(configOf(s.previewBytes));
+      } catch {
+        ports.delete(port);
+      }
+    }
+  });
   browser.runtime.onConnect.addListener((port: Runtime.Port) => {
     if (port.name !== RELAY_PORT_NAME) return;
     const tabId = port.sender?.tab?.id;
@@ -25,6 +37,8 @@ export function registerRelayPorts(store: Store): void {
       }
       if (message.kind === 'relay:hello') {
         docId = message.docId;
+        ports.add(port);
+        void settings.ready.then(() => port.postMessage(configOf(settings.current.previewBytes)));
         store.dispatch({ kind: 'doc:hello', tabId, frameId, docId, url: message.url, title: message.title, t });
         return;
       }
@@ -45,6 +59,7 @@ export function registerRelayPorts(store: Store): void {
       });
     });
     port.onDisconnect.addListener(() => {
+      ports.delete(port);
       if (docId !== null) store.dispatch({ kind: 'doc:gone', docId, t: Date.now() });
     });
   });

@@ -3,8 +3,9 @@ import browser, { type Runtime } from 'webextension-polyfill';
 import { parseRuntimeRequest, assertNever } from '../shared/protocol';
 import { isExtensionPage } from './sender';
 import type { Store } from './store';
+import type { SettingsHolder } from './settings';
 
-export function registerRuntimeMessages(store: Store): void {
+export function registerRuntimeMessages(store: Store, settings: SettingsHolder): void {
   browser.runtime.onMessage.addListener((raw: unknown, sender: Runtime.MessageSender) => {
     const request = parseRuntimeRequest(raw);
     if (!request) return undefined;
@@ -17,6 +18,10 @@ export function registerRuntimeMessages(store: Store): void {
           store.dispatch(request.tabId === undefined ? { kind: 'capture:clear' } : { kind: 'capture:clear', tabId: request.tabId });
           return { ok: true };
         });
+      case 'settings:get':
+        return settings.ready.then(() => settings.current);
+      case 'settings:set':
+        return settings.set(request.settings);
       default:
         return assertNever(request);
     }

@@ -9,7 +9,7 @@ import { buildSnapshot } from './derive';
 import { CORE_KEY, LOG_CHUNK, chunkEntries, chunkOf, logKey, restoreState, serializeCore } from './persist';
 import { DEFAULT_RULES, type ProjectKeyRules } from './project-key';
 import { reduce, type Action } from './reduce';
-import { emptyState, type State } from './state';
+import { BOUNDS, emptyState, type State } from './state';
 
 export interface StorageArea {
   get(keys: null): Promise<Record<string, unknown>>;
@@ -29,6 +29,7 @@ export interface StoreOptions {
   /** Delay between panel updates, ms. */
   panelDelayMs?: number;
   rules?: ProjectKeyRules;
+  logEntries?: number;
 }
 
 /** Log entries per panel message when a panel first subscribes. */
@@ -38,6 +39,7 @@ export class Store {
   state: State = emptyState();
   readonly ready: Promise<void>;
   rules: ProjectKeyRules;
+  logEntries: number;
   private restored = false;
   private queue: Action[] = [];
   private readonly storage: StorageArea | undefined;
@@ -59,6 +61,7 @@ export class Store {
     this.persistDelayMs = options.persistDelayMs ?? 250;
     this.panelDelayMs = options.panelDelayMs ?? 100;
     this.rules = options.rules ?? DEFAULT_RULES;
+    this.logEntries = options.logEntries ?? BOUNDS.logEntries;
     this.ready = this.restore();
   }
 
@@ -92,7 +95,7 @@ export class Store {
 
   private apply(action: Action): void {
     const seqBefore = this.state.seq;
-    this.state = reduce(this.state, action, this.rules);
+    this.state = reduce(this.state, action, { rules: this.rules, logEntries: this.logEntries });
     if (action.kind === 'capture:clear') {
       this.logReset = true;
       for (const n of this.persistedChunks) this.dirtyChunks.add(n);

@@ -394,13 +394,66 @@ export interface Snapshot {
 // Runtime messages (any extension page -> worker, via runtime.sendMessage)
 // ---------------------------------------------------------------------------
 
+/** User settings (storage.sync). */
+export interface Settings {
+  /** How a project key is found in URLs and channel / lock names. */
+  projectKeyRules: { queryParams: string[]; namePattern: string; nameGroup: number };
+  /** Length of the data preview the page script keeps per event. */
+  previewBytes: number;
+  /** Log entries the worker keeps (oldest evicted first). */
+  logEntries: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  projectKeyRules: { queryParams: ['projectId', 'project_id', 'project'], namePattern: '^(chat|sse|project)[-:_](.+)$', nameGroup: 2 },
+  previewBytes: LIMITS.defaultPreview,
+  logEntries: 100_000,
+};
+
+const SettingsPatchSchema = v.object({
+  projectKeyRules: v.optional(
+    v.object({
+      queryParams: v.pipe(v.array(str(64)), v.maxLength(16)),
+      namePattern: v.pipe(
+        str(256),
+        v.check((p) => {
+          try {
+            new RegExp(p);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'not a valid regular expression'),
+      ),
+      nameGroup: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(9)),
+    }),
+  ),
+  previewBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(LIMITS.maxPreview))),
+  logEntries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(1_000_000))),
+});
+
+export type SettingsPatch = v.InferOutput<typeof SettingsPatchSchema>;
+
+/** Validate a settings patch; returns an error message for a bad one. */
+export function parseSettingsPatch(raw: unknown): { ok: true; patch: SettingsPatch } | { ok: false; error: string } {
+  const r = v.safeParse(SettingsPatchSchema, raw);
+  if (r.success) return { ok: true, patch: r.output };
+  const issue = r.issues[0];
+  const where = issue?.path?.map((p) => String(p.key)).join('.') ?? '';
+  return { ok: false, error: `${where ? where + ': ' : ''}${issue?.message ?? 'invalid settings'}` };
+}
+
 export type RuntimeRequest =
   | { kind: 'snapshot:get'; tabId?: number }
-  | { kind: 'capture:clear'; tabId?: number };
+  | { kind: 'capture:clear'; tabId?: number }
+  | { kind: 'settings:get' }
+  | { kind: 'settings:set'; settings: unknown };
 
 const RuntimeRequestSchema = v.variant('kind', [
   v.object({ kind: v.literal('snapshot:get'), tabId: v.optional(id) }),
   v.object({ kind: v.literal('capture:clear'), tabId: v.optional(id) }),
+  v.object({ kind: v.literal('settings:get') }),
+  v.object({ kind: v.literal('settings:set'), settings: v.unknown() }),
 ]);
 
 export function parseRuntimeRequest(raw: unknown): RuntimeRequest | null {
