@@ -1,0 +1,3 @@
+import { startChat } from './chat-app.js';
+
+startChat('eventsource');
