@@ -1,0 +1,587 @@
+import { backoffDelay } from './backoff.js';
+import { ConnectionBanner } from './banner.js';
+import { connectToSSE } from './connect.js';
+import { BoundedIdSet, RecentMessages } from './dedupe.js';
+import { BroadcastElection } from './election/broadcast-election.js';
+import { LockElection } from './election/lock-election.js';
+import type { ChannelCtor, ChannelLike, Election, ElectionCallbacks, LockManagerLike } from './election/types.js';
+import { declareRole } from './hook.js';
+import { channelName, isChannelMessage, lockName, type ChannelMessage, type LeaderStatus } from './protocol.js';
+import { callAll, reportError } from './safe-call.js';
+import type { ConnectOptions, ElectionKind, MessageHandler, MessageMeta, Mode, Role, StreamHandle, StreamMessage, StreamState, TransportKind } from './types.js';
+import { LeaderWatchdog } from './watchdog.js';
+
+export interface PersistentChatOptions extends Omit<ConnectOptions, 'lastEventId'> {
+  /** leader heartbeat period, default 1000 */
+  heartbeatMs?: number;
+  /** follower: leader silence before a ping, default 5000 */
+  watchdogMs?: number;
+  /** follower: wait for a pong before taking over, default 2000 */
+  probeMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  random?: () => number;
+  /** show the connection banner (needs a document), default true */
+  banner?: boolean;
+  /** Web Locks; null = behave as if missing. Default navigator.locks */
+  locks?: LockManagerLike | null;
+  /** null = behave as if missing. Default globalThis.BroadcastChannel */
+  BroadcastChannel?: ChannelCtor | null;
+  /** target of pagehide/pageshow/freeze/resume and of the DevTools hook. Default globalThis */
+  window?: LifecycleTarget | null;
+  document?: Document | null;
+  tabId?: string;
+  /** ids remembered for deduplication, default 2000 */
+  dedupeCapacity?: number;
+  /** messages kept to answer a follower's resync, default 500 */
+  recentCapacity?: number;
+}
+
+export interface LifecycleTarget {
+  addEventListener(type: string, listener: (ev: Event) => void): void;
+  removeEventListener(type: string, listener: (ev: Event) => void): void;
+}
+
+export interface ConnectionInfo {
+  /** the seed's field */
+  mode: Mode;
+  role: Role;
+  /** the seed's field: this tab holds an open stream */
+  connected: boolean;
+  /** this tab gets messages (its own open stream, or a leader that says its stream is open) */
+  receiving: boolean;
+  tabId: string;
+  leaderId?: string;
+  election: ElectionKind;
+  transport: TransportKind;
+  streamState: StreamState;
+  leaderStatus?: LeaderStatus;
+  lastEventId?: string;
+  retryAt?: number;
+  attempt: number;
+  lastError?: string;
+}
+
+function parseData(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+function randomId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  return c?.randomUUID ? c.randomUUID() : `t-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+}
+
+/**
+ * One stream per project per browser: the leader tab holds it and relays every message over
+ * BroadcastChannel `chat-<projectId>`; the other tabs follow. See docs/client.md.
+ */
+export class PersistentChatConnection {
+  readonly projectId: string;
+  private readonly opts: PersistentChatOptions;
+  private readonly tabId: string;
+  private readonly handlers = new Set<MessageHandler>();
+  private readonly listeners = new Set<(info: ConnectionInfo) => void>();
+  private readonly seen: BoundedIdSet;
+  private readonly recent: RecentMessages;
+  private readonly watchdog: LeaderWatchdog;
+  private readonly banner: ConnectionBanner | undefined;
+  private readonly win: LifecycleTarget | undefined;
+
+  private started = false;
+  private suspended = false;
+  private channel: ChannelLike | undefined;
+  private electionChannel: ChannelLike | undefined;
+  private election: Election | undefined;
+  private role: Role = 'follower';
+  private mode: Mode = 'disconnected';
+  private stream: StreamHandle | undefined;
+  private eventSource: EventSource | undefined;
+  private streamState: StreamState = 'idle';
+  private term = 0;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryAt: number | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private lastEventId: string | undefined;
+  private lastRelayedId: string | undefined;
+  private leaderId: string | undefined;
+  private leaderStatus: LeaderStatus | undefined;
+  private leaderRetryAt: number | undefined;
+  private lastError: string | undefined;
+  private resyncUntil = 0;
+  private settleReady: (() => void) | undefined;
+  private ready: Promise<void> = Promise.resolve();
+  private readonly lifecycle: Array<[LifecycleTarget, string, (ev: Event) => void]> = [];
+
+  constructor(projectId: string, onMessage?: MessageHandler, options: PersistentChatOptions = {}) {
+    if (typeof projectId !== 'string' || projectId === '') throw new TypeError('projectId must be a non-empty string');
+    this.projectId = projectId;
+    this.opts = options;
+    this.tabId = options.tabId ?? randomId();
+    if (onMessage) this.handlers.add(onMessage);
+    this.seen = new BoundedIdSet(options.dedupeCapacity ?? 2000);
+    this.recent = new RecentMessages(options.recentCapacity ?? 500);
+    this.win = options.window === null ? undefined : (options.window ?? (typeof (globalThis as Partial<LifecycleTarget>).addEventListener === 'function' ? (globalThis as unknown as LifecycleTarget) : undefined));
+    const doc = options.document === null ? undefined : (options.document ?? (globalThis as { document?: Document }).document);
+    this.banner = options.banner === false || !doc ? undefined : new ConnectionBanner(doc);
+    this.watchdog = new LeaderWatchdog(
+      { timeoutMs: options.watchdogMs ?? 5000, probeMs: options.probeMs ?? 2000 },
+      {
+        probe: () => this.post({ type: 'ping', from: this.tabId, nonce: randomId() }),
+        onDead: () => {
+          this.leaderId = undefined;
+          this.election?.takeOver();
+        },
+      },
+    );
+  }
+
+  /** Adds a message handler; returns its remover. A handler that throws does not stop the others. */
+  addMessageHandler(h: MessageHandler): () => void {
+    this.handlers.add(h);
+    return () => this.handlers.delete(h);
+  }
+
+  /** Called after every change of role or state. */
+  subscribe(listener: (info: ConnectionInfo) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts; resolves once this tab knows its role (and, as leader, after its first attempt). */
+  connect(): Promise<void> {
+    if (this.started) return this.ready;
+    this.started = true;
+    this.suspended = false;
+    this.ready = new Promise<void>((resolve) => {
+      this.settleReady = resolve;
+    });
+    const BC = this.opts.BroadcastChannel === null ? undefined : (this.opts.BroadcastChannel ?? (globalThis as { BroadcastChannel?: ChannelCtor }).BroadcastChannel);
+    if (BC) {
+      try {
+        this.channel = new BC(channelName(this.projectId));
+        this.channel.addEventListener('message', this.onChannelEvent);
+      } catch {
+        this.channel = undefined;
+      }
+    }
+    this.attachLifecycle();
+    const locks =
+      this.opts.locks === null
+        ? undefined
+        : (this.opts.locks ?? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks);
+    const cbs: ElectionCallbacks = {
+      onElected: () => this.startLeading(),
+      onDeposed: (reason) => {
+        this.lastError = `stepped down: ${reason}`;
+        this.stopLeading();
+        this.becomeFollower();
+      },
+      onFollower: () => this.becomeFollower(),
+    };
+    if (this.channel && locks) {
+      this.election = new LockElection(locks, lockName(this.projectId), cbs);
+    } else if (this.channel && BC) {
+      try {
+        this.electionChannel = new BC(lockName(this.projectId));
+        this.election = new BroadcastElection(this.electionChannel, this.tabId, cbs, {
+          heartbeatMs: this.opts.heartbeatMs ?? 1000,
+          leaderTimeoutMs: this.opts.watchdogMs ?? 5000,
+          ...(this.opts.random ? { random: this.opts.random } : {}),
+        });
+      } catch {
+        this.election = undefined;
+      }
+    }
+    if (this.channel) this.post({ type: 'hello', from: this.tabId });
+    if (this.election) this.election.start();
+    else this.startLeading(); // no coordination possible: this tab connects on its own
+    return this.ready;
+  }
+
+  /** Stops everything: closes the stream, leaves the election, closes the channel. */
+  disconnect(): void {
+    if (!this.started) return;
+    this.suspend();
+    this.started = false;
+    for (const [t, type, l] of this.lifecycle.splice(0)) t.removeEventListener(type, l);
+    this.channel?.removeEventListener('message', this.onChannelEvent);
+    this.channel?.close();
+    this.channel = undefined;
+    this.electionChannel?.close();
+    this.electionChannel = undefined;
+    this.election = undefined;
+    this.banner?.hide();
+    this.settle();
+    this.notify();
+  }
+
+  getConnectionInfo(): ConnectionInfo {
+    const connected = this.mode === 'leader' && this.streamState === 'open' && (this.stream?.isOpen() ?? false);
+    const info: ConnectionInfo = {
+      mode: this.mode,
+      role: this.role,
+      connected,
+      receiving: connected || (this.mode === 'follower' && this.leaderStatus === 'connected'),
+      tabId: this.tabId,
+      election: this.election?.kind ?? 'none',
+      transport: this.opts.transport ?? 'eventsource',
+      streamState: this.streamState,
+      attempt: this.attempt,
+    };
+    if (this.leaderId !== undefined) info.leaderId = this.leaderId;
+    if (this.leaderStatus !== undefined) info.leaderStatus = this.leaderStatus;
+    if (this.lastEventId !== undefined) info.lastEventId = this.lastEventId;
+    const retryAt = this.mode === 'leader' ? this.retryAt : this.leaderRetryAt;
+    if (retryAt !== undefined) info.retryAt = retryAt;
+    if (this.lastError !== undefined) info.lastError = this.lastError;
+    return info;
+  }
+
+  /** The EventSource of a leader on the EventSource transport (the seed exposed it). */
+  get currentEventSource(): EventSource | undefined {
+    return this.eventSource;
+  }
+
+  // ---- roles -------------------------------------------------------------------------
+
+  private setRole(role: Role, mode: Mode): void {
+    const changed = role !== this.role || mode !== this.mode;
+    this.role = role;
+    this.mode = mode;
+    if (changed) declareRole(this.win, this.projectId, role);
+  }
+
+  private startLeading(): void {
+    if (!this.started || this.suspended) return;
+    this.term += 1;
+    this.setRole(this.election ? 'leader' : 'standalone', 'leader');
+    this.watchdog.stop();
+    this.leaderId = this.tabId;
+    this.leaderStatus = undefined;
+    this.leaderRetryAt = undefined;
+    this.lastRelayedId = this.lastEventId;
+    this.attempt = 0;
+    if (this.channel) {
+      this.heartbeatTimer = setInterval(() => this.postHeartbeat(), this.opts.heartbeatMs ?? 1000);
+      this.postHeartbeat();
+    }
+    void this.openStream(this.term);
+  }
+
+  private stopLeading(): void {
+    this.term += 1;
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryAt = undefined;
+    this.stream?.close();
+    this.stream = undefined;
+    this.eventSource = undefined;
+    this.streamState = 'idle';
+    if (this.leaderId === this.tabId) this.leaderId = undefined;
+  }
+
+  private becomeFollower(): void {
+    if (!this.started || this.suspended || this.election?.isLeader) return;
+    this.setRole('follower', 'follower');
+    this.watchdog.start();
+    this.updateFollowerBanner();
+    this.settle();
+    this.notify();
+  }
+
+  // ---- the leader's stream -------------------------------------------------------------
+
+  private connectOptions(): ConnectOptions {
+    const { BroadcastChannel: _bc, locks: _l, window: _w, document: _d, banner: _b, ...rest } = this.opts;
+    return { ...rest, ...(this.lastEventId !== undefined ? { lastEventId: this.lastEventId } : {}) };
+  }
+
+  private async openStream(term: number): Promise<void> {
+    this.retryTimer = undefined;
+    this.retryAt = undefined;
+    this.streamState = 'connecting';
+    this.postStatus('connecting');
+    this.notify();
+    const result = await connectToSSE(this.projectId, this.connectOptions());
+    if (term !== this.term) {
+      result.stream?.close(); // deposed or suspended meanwhile
+      return;
+    }
+    if (result.mode === 'leader' && result.stream) {
+      this.stream = result.stream;
+      this.eventSource = result.eventSource;
+      this.streamState = 'open';
+      this.attempt = 0;
+      this.lastError = undefined;
+      this.stream.start({
+        onMessage: (m) => this.onStreamMessage(m),
+        onError: (f) => {
+          if (term !== this.term) return;
+          this.lastError = f.reason;
+          if (f.fatal) {
+            this.stream?.close();
+            this.stream = undefined;
+            this.eventSource = undefined;
+            this.scheduleRetry(term, undefined, 'limit');
+          } else {
+            this.streamState = 'connecting';
+            this.postStatus('connecting');
+            this.notify();
+          }
+        },
+        onReopen: () => {
+          if (term !== this.term) return;
+          this.streamState = 'open';
+          this.postStatus('connected');
+          this.banner?.hide();
+          this.notify();
+        },
+      });
+      this.banner?.hide();
+      this.postStatus('connected');
+    } else {
+      this.lastError = result.reason;
+      this.scheduleRetry(term, result.retryAfterMs, result.mode === 'follower' ? 'limit' : 'error');
+    }
+    this.settle();
+    this.notify();
+  }
+
+  /** Only the leader retries, with jittered backoff that never undercuts Retry-After. */
+  private scheduleRetry(term: number, retryAfterMs: number | undefined, kind: 'limit' | 'error'): void {
+    const delay = backoffDelay(this.attempt, {
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(this.opts.backoffBaseMs !== undefined ? { baseMs: this.opts.backoffBaseMs } : {}),
+      ...(this.opts.backoffMaxMs !== undefined ? { maxMs: this.opts.backoffMaxMs } : {}),
+      ...(this.opts.random ? { random: this.opts.random } : {}),
+    });
+    this.attempt += 1;
+    this.streamState = 'backoff';
+    this.retryAt = Date.now() + delay;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (term === this.term) void this.openStream(term);
+    }, delay);
+    const secs = Math.max(1, Math.round(delay / 1000));
+    this.banner?.show(
+      kind,
+      kind === 'limit'
+        ? `Too many chat connections are open for this project. Retrying in about ${secs} s.`
+        : `Chat connection lost (${this.lastError ?? 'unknown error'}). Retrying in about ${secs} s.`,
+    );
+    this.postStatus('backoff');
+    this.notify();
+  }
+
+  private onStreamMessage(m: StreamMessage): void {
+    if (m.id !== undefined && !this.seen.add(m.id)) return; // overlap of a Last-Event-ID replay
+    const prevId = this.lastRelayedId;
+    const data = parseData(m.data);
+    this.post({
+      type: 'sse-message',
+      from: this.tabId,
+      data,
+      raw: m.data,
+      event: m.event,
+      timestamp: Date.now(),
+      ...(m.id !== undefined ? { id: m.id } : {}),
+      ...(prevId !== undefined ? { prevId } : {}),
+    });
+    if (m.id !== undefined) this.lastRelayedId = m.id;
+    this.deliver(m.id, m.event, m.data, data, 'stream', true);
+  }
+
+  private deliver(id: string | undefined, event: string, raw: string, data: unknown, via: MessageMeta['via'], advance: boolean): void {
+    if (id !== undefined) {
+      this.recent.push({ id, event, data: raw });
+      if (advance) this.lastEventId = id;
+    }
+    const meta: MessageMeta = { event, via, ...(id !== undefined ? { id } : {}) };
+    callAll(this.handlers, [data, meta], reportError);
+  }
+
+  // ---- the channel ----------------------------------------------------------------------
+
+  private post(m: ChannelMessage): void {
+    if (!this.channel) return;
+    try {
+      this.channel.postMessage(m);
+    } catch (err) {
+      reportError(err); // e.g. data that cannot be cloned: the relay goes on with the next one
+    }
+  }
+
+  private postHeartbeat(): void {
+    this.post({ type: 'heartbeat', from: this.tabId, state: this.streamState, timestamp: Date.now() });
+  }
+
+  private postStatus(status: LeaderStatus): void {
+    this.post({
+      type: 'leader-status',
+      from: this.tabId,
+      status,
+      timestamp: Date.now(),
+      ...(this.lastEventId !== undefined ? { lastEventId: this.lastEventId } : {}),
+      ...(status === 'backoff' && this.retryAt !== undefined ? { retryAt: this.retryAt } : {}),
+      ...(this.lastError !== undefined && status !== 'connected' ? { reason: this.lastError } : {}),
+    });
+  }
+
+  private readonly onChannelEvent = (ev: { data: unknown }): void => {
+    try {
+      if (isChannelMessage(ev.data) && ev.data.from !== this.tabId) this.onChannelMessage(ev.data);
+    } catch (err) {
+      reportError(err); // one bad message must not stop the relay
+    }
+  };
+
+  private isLeading(): boolean {
+    return this.mode === 'leader';
+  }
+
+  private noteLeader(from: string): void {
+    if (this.isLeading()) return;
+    if (this.leaderId !== from) {
+      this.leaderId = from;
+      this.notify();
+    }
+    this.watchdog.seen();
+  }
+
+  private onChannelMessage(m: ChannelMessage): void {
+    switch (m.type) {
+      case 'sse-message': {
+        if (this.isLeading()) return; // a deposed leader's last words; our own stream has them
+        this.noteLeader(m.from);
+        if (m.id !== undefined) {
+          if (this.seen.has(m.id)) return;
+          if (this.lastEventId !== undefined && m.prevId !== undefined && m.prevId !== this.lastEventId && !this.seen.has(m.prevId)) {
+            this.requestResync();
+          }
+          this.seen.add(m.id);
+        }
+        this.deliver(m.id, m.event, m.raw, parseData(m.raw), 'relay', true);
+        return;
+      }
+      case 'heartbeat':
+        this.noteLeader(m.from);
+        return;
+      case 'leader-status':
+        if (this.isLeading()) return;
+        if (m.status === 'disconnected') {
+          // Only the current leader may say it left; a follower's goodbye changes nothing.
+          if (m.from === this.leaderId) {
+            this.leaderId = undefined;
+            this.leaderStatus = 'disconnected';
+            this.updateFollowerBanner();
+            this.notify();
+          }
+          return;
+        }
+        this.noteLeader(m.from);
+        this.leaderStatus = m.status;
+        this.leaderRetryAt = m.retryAt;
+        this.updateFollowerBanner();
+        this.notify();
+        return;
+      case 'hello':
+        if (this.isLeading()) {
+          this.postHeartbeat();
+          this.postStatus(this.streamState === 'open' ? 'connected' : this.streamState === 'backoff' ? 'backoff' : 'connecting');
+        }
+        return;
+      case 'ping':
+        if (this.isLeading()) this.post({ type: 'pong', from: this.tabId, nonce: m.nonce });
+        return;
+      case 'pong':
+        this.noteLeader(m.from);
+        return;
+      case 'resync':
+        if (this.isLeading()) {
+          const messages = this.recent.after(m.after).map((e) => ({ id: e.id, event: e.event, raw: e.data }));
+          this.post({ type: 'resync-reply', from: this.tabId, to: m.from, messages });
+        }
+        return;
+      case 'resync-reply':
+        if (m.to !== this.tabId) return;
+        for (const e of m.messages) {
+          if (this.seen.add(e.id)) this.deliver(e.id, e.event, e.raw, parseData(e.raw), 'relay', false);
+        }
+        return;
+    }
+  }
+
+  private requestResync(): void {
+    const now = Date.now();
+    if (now < this.resyncUntil) return;
+    this.resyncUntil = now + 1000;
+    this.post({ type: 'resync', from: this.tabId, ...(this.lastEventId !== undefined ? { after: this.lastEventId } : {}) });
+  }
+
+  private updateFollowerBanner(): void {
+    if (!this.banner || this.mode !== 'follower') return;
+    if (this.leaderStatus === 'backoff') {
+      const secs = this.leaderRetryAt !== undefined ? Math.max(1, Math.round((this.leaderRetryAt - Date.now()) / 1000)) : undefined;
+      this.banner.show('limit', `Too many chat connections are open for this project.${secs !== undefined ? ` Retrying in about ${secs} s.` : ''}`);
+    } else {
+      this.banner.show('follower', 'Several chat windows are open. This tab receives messages through another window.');
+    }
+  }
+
+  // ---- page lifecycle ---------------------------------------------------------------------
+
+  private attachLifecycle(): void {
+    const add = (t: LifecycleTarget | undefined, type: string, l: (ev: Event) => void): void => {
+      if (!t) return;
+      t.addEventListener(type, l);
+      this.lifecycle.push([t, type, l]);
+    };
+    const doc = this.opts.document === null ? undefined : (this.opts.document ?? (globalThis as { document?: Document }).document);
+    // Release the lock when leaving (a held lock keeps the page out of the back/forward cache,
+    // and a frozen holder strands the followers); contend again when coming back.
+    add(this.win, 'pagehide', () => this.suspend());
+    add(this.win, 'pageshow', (ev) => {
+      if ((ev as PageTransitionEvent).persisted) this.resume();
+    });
+    add(doc, 'freeze', () => this.suspend());
+    add(doc, 'resume', () => this.resume());
+  }
+
+  private suspend(): void {
+    if (this.suspended || !this.started) return;
+    this.suspended = true;
+    if (this.isLeading()) {
+      this.postStatus('disconnected');
+      this.stopLeading();
+    }
+    this.watchdog.stop();
+    this.election?.stop();
+    this.setRole(this.role, 'disconnected');
+    this.notify();
+  }
+
+  private resume(): void {
+    if (!this.suspended || !this.started) return;
+    this.suspended = false;
+    if (this.channel) this.post({ type: 'hello', from: this.tabId });
+    if (this.election) this.election.start();
+    else this.startLeading();
+  }
+
+  private settle(): void {
+    this.settleReady?.();
+    this.settleReady = undefined;
+  }
+
+  private notify(): void {
+    const info = this.getConnectionInfo();
+    callAll(this.listeners, [info], reportError);
+  }
+}

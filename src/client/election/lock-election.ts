@@ -1,0 +1,115 @@
+import type { Election, ElectionCallbacks, LockManagerLike } from './types.js';
+
+interface Ticket {
+  gen: number;
+}
+
+/**
+ * Leader election with Web Locks: the holder of `sse-<projectId>` leads; other tabs wait in
+ * the lock's FIFO queue (never timed out: waiting is a follower's normal state), so when the
+ * leader goes exactly one tab is granted the lock (no herd).
+ * A follower watchdog may steal the lock from a frozen leader (`steal: true`), guarded by a
+ * second lock taken with `ifAvailable` so that only one follower tries at a time.
+ */
+export class LockElection implements Election {
+  readonly kind = 'locks';
+  private running = false;
+  private generation = 0;
+  /** the request whose lock we hold */
+  private holder: Ticket | undefined;
+  private abort: AbortController | undefined;
+  private releaseHeld: (() => void) | undefined;
+
+  constructor(
+    private readonly locks: LockManagerLike,
+    private readonly name: string,
+    private readonly cb: ElectionCallbacks,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.holder !== undefined;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const t: Ticket = { gen: ++this.generation };
+    // Learn the role at once: take the lock if free, else say "follower" and queue for it.
+    this.locks.request(this.name, { ifAvailable: true }, (lock) => (lock ? this.hold(t) : undefined)).then(
+      () => {
+        if (t.gen !== this.generation || !this.running || this.holder) return;
+        this.cb.onFollower();
+        this.queue(t.gen);
+      },
+      (err: unknown) => this.rejected(t, err),
+    );
+  }
+
+  private queue(gen: number): void {
+    const abort = new AbortController();
+    this.abort = abort;
+    const t: Ticket = { gen };
+    this.locks.request(this.name, { signal: abort.signal }, () => this.hold(t)).then(
+      () => undefined,
+      (err: unknown) => this.rejected(t, err),
+    );
+  }
+
+  /** Runs inside the lock callback: the lock is held until the returned promise settles. */
+  private hold(t: Ticket): Promise<void> {
+    if (t.gen !== this.generation || !this.running || this.holder) return Promise.resolve();
+    this.holder = t;
+    const released = new Promise<void>((resolve) => {
+      this.releaseHeld = resolve;
+    });
+    this.cb.onElected();
+    return released;
+  }
+
+  private rejected(t: Ticket, err: unknown): void {
+    if (this.holder !== t) return; // a queued request aborted by stop()/takeOver(), or an old generation
+    // The lock we held was stolen (its request rejects with AbortError): step down, queue again.
+    this.holder = undefined;
+    this.releaseHeld?.();
+    this.releaseHeld = undefined;
+    this.cb.onDeposed(err instanceof Error && err.name === 'AbortError' ? 'lock stolen' : 'lock lost');
+    if (this.running) this.queue(this.generation);
+  }
+
+  takeOver(): void {
+    if (!this.running || this.holder) return;
+    const gen = this.generation;
+    void this.locks.request(`${this.name}:takeover`, { ifAvailable: true }, (guard) => {
+      if (!guard || gen !== this.generation || !this.running || this.holder) return undefined;
+      // Leave the normal queue, then steal; the frozen holder's request rejects when it wakes.
+      this.abort?.abort();
+      const t: Ticket = { gen };
+      return new Promise<void>((granted) => {
+        this.locks
+          .request(this.name, { steal: true }, () => {
+            granted();
+            return this.hold(t);
+          })
+          .then(
+            () => undefined,
+            (err: unknown) => {
+              granted();
+              if (this.holder === t) this.rejected(t, err);
+              else if (this.running && !this.holder && gen === this.generation) this.queue(gen);
+            },
+          );
+      });
+    });
+  }
+
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.generation += 1;
+    this.abort?.abort();
+    this.abort = undefined;
+    this.holder = undefined;
+    this.releaseHeld?.();
+    this.releaseHeld = undefined;
+  }
+}
