@@ -12,6 +12,7 @@ import {
   BOUNDS,
   emptyStats,
   type ConnectionRecord,
+  type DocRecord,
   type FailedAttempt,
   type NetResponse,
   type State,
@@ -24,6 +25,8 @@ export type Action =
       tabId: number;
       frameId: number;
       docId: string;
+      /** The relay's batch number, when it sends one. */
+      seq?: number;
       events: PageEvent[];
       invalid: number;
       dropped: number;
@@ -57,7 +60,12 @@ export function reduce(state: State, action: Action, config: ReduceConfig = DEFA
     case 'doc:hello':
       return hello(state, action);
     case 'doc:events': {
-      ensureDoc(state, action.tabId, action.frameId, action.docId, action.t);
+      const doc = ensureDoc(state, action.tabId, action.frameId, action.docId, action.t);
+      if (action.seq !== undefined) {
+        // A batch sent again after a reconnect, already applied: ignore it.
+        if (doc.lastBatchSeq !== undefined && action.seq <= doc.lastBatchSeq) return state;
+        doc.lastBatchSeq = action.seq;
+      }
       state.stats.invalid += action.invalid;
       state.stats.droppedByPage += action.dropped;
       for (const event of action.events) applyPageEvent(state, action.tabId, action.frameId, action.docId, event, rules);
@@ -124,11 +132,12 @@ function hello(state: State, a: Extract<Action, { kind: 'doc:hello' }>): State {
   return state;
 }
 
-function ensureDoc(state: State, tabId: number, frameId: number, docId: string, t: number): void {
+function ensureDoc(state: State, tabId: number, frameId: number, docId: string, t: number): DocRecord {
   if (!state.tabs.has(tabId)) state.tabs.set(tabId, { tabId, url: '', title: '' });
-  const doc = state.docs.get(docId);
-  if (!doc) state.docs.set(docId, { docId, tabId, frameId, url: '', title: '', live: true, at: t });
+  let doc = state.docs.get(docId);
+  if (!doc) state.docs.set(docId, (doc = { docId, tabId, frameId, url: '', title: '', live: true, at: t }));
   else doc.live = true;
+  return doc;
 }
 
 function docGone(state: State, docId: string, t: number): State {

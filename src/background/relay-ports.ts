@@ -3,7 +3,7 @@
  * come from the port's sender, never from a payload.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { RELAY_PORT_NAME, parseRelayMessage, type PageConfig } from '../shared/protocol';
+import { RELAY_PORT_NAME, parseRelayMessage, type PageConfig, type RelayAck } from '../shared/protocol';
 import type { Store } from './store';
 import type { SettingsHolder } from './settings';
 
@@ -28,6 +28,21 @@ export function registerRelayPorts(store: Store, settings: SettingsHolder): void
       return;
     }
     let docId: string | null = null;
+    /** Highest batch number applied from this port, and the highest acknowledged. */
+    let applied = -1;
+    let acked = -1;
+    const stopAcks = store.onPersisted(() => {
+      const covered = applied;
+      return () => {
+        if (covered <= acked) return;
+        acked = covered;
+        try {
+          port.postMessage({ kind: 'relay:ack', seq: covered } satisfies RelayAck);
+        } catch {
+          // The document went away; nothing to acknowledge.
+        }
+      };
+    });
     port.onMessage.addListener((raw: unknown) => {
       const message = parseRelayMessage(raw);
       const t = Date.now();
@@ -47,11 +62,13 @@ export function registerRelayPorts(store: Store, settings: SettingsHolder): void
         store.dispatch({ kind: 'invalid', count: message.events.length + message.invalid });
         return;
       }
+      if (message.seq !== undefined) applied = Math.max(applied, message.seq);
       store.dispatch({
         kind: 'doc:events',
         tabId,
         frameId,
         docId,
+        ...(message.seq !== undefined ? { seq: message.seq } : {}),
         events: message.events,
         invalid: message.invalid,
         dropped: message.dropped,
@@ -60,6 +77,7 @@ export function registerRelayPorts(store: Store, settings: SettingsHolder): void
     });
     port.onDisconnect.addListener(() => {
       ports.delete(port);
+      stopAcks();
       if (docId !== null) store.dispatch({ kind: 'doc:gone', docId, t: Date.now() });
     });
   });

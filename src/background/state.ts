@@ -26,6 +26,8 @@ export interface DocRecord {
   title: string;
   live: boolean;
   at: number;
+  /** Number of the last relay batch applied (duplicates after a reconnect are ignored). */
+  lastBatchSeq?: number;
 }
 
 /** An HTTP response that belongs to SSE activity, as webRequest saw it. */

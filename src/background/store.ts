@@ -53,6 +53,7 @@ export class Store {
   private writing: Promise<void> = Promise.resolve();
   private panels = new Map<PanelSink, { lastSeq: number }>();
   private logReset = false;
+  private persistedListeners = new Set<() => (() => void) | void>();
   persistErrors = 0;
 
   constructor(options: StoreOptions = {}) {
@@ -142,6 +143,8 @@ export class Store {
   private async persist(): Promise<void> {
     const storage = this.storage;
     if (!storage) return;
+    // Listeners note, before the state is serialised, what this write covers.
+    const onSuccess = [...this.persistedListeners].map((l) => l());
     const items: Record<string, unknown> = { [CORE_KEY]: serializeCore(this.state) };
     const firstChunk = this.state.log.length > 0 ? chunkOf(this.state.log[0]!.seq) : chunkOf(this.state.seq);
     const stale: string[] = [];
@@ -165,11 +168,27 @@ export class Store {
     try {
       await storage.set(items);
       if (stale.length > 0) await storage.remove(stale);
+      for (const done of onSuccess) done?.();
     } catch (error) {
       // Quota or a closing worker: keep going; what is in memory stays.
       this.persistErrors++;
       console.warn('[SSE Connections] could not persist state', error);
     }
+  }
+
+  /**
+   * `listener` runs when a write begins (before the state is serialised) and
+   * may return a function that runs once that write has succeeded: what was
+   * applied before it began is then safe from a worker stop.
+   */
+  onPersisted(listener: () => (() => void) | void): () => void {
+    this.persistedListeners.add(listener);
+    return () => this.persistedListeners.delete(listener);
+  }
+
+  /** True when a write is configured; without one there is nothing to wait for. */
+  get persists(): boolean {
+    return this.storage !== undefined;
   }
 
   // -------------------------------------------------------------------------

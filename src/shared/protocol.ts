@@ -203,7 +203,27 @@ export type RelayMessage =
       url: string;
       title: string;
     }
-  | { kind: 'relay:batch'; docId: string; events: PageEvent[]; invalid: number; dropped: number };
+  | {
+      kind: 'relay:batch';
+      docId: string;
+      /**
+       * Increasing number of the batch within its document. The relay keeps
+       * a batch until the worker acknowledges it as persisted (`relay:ack`)
+       * and sends it again after a reconnect; the worker ignores a batch
+       * whose number it has already applied. At least once + dedupe: a
+       * worker stopped at any moment loses and doubles nothing.
+       */
+      seq?: number;
+      events: PageEvent[];
+      invalid: number;
+      dropped: number;
+    };
+
+/** Worker -> relay: every batch up to `seq` of this document is applied and persisted. */
+export interface RelayAck {
+  kind: 'relay:ack';
+  seq: number;
+}
 
 const RelayMessageSchema = v.variant('kind', [
   v.object({
@@ -216,6 +236,7 @@ const RelayMessageSchema = v.variant('kind', [
   v.object({
     kind: v.literal('relay:batch'),
     docId: str(64),
+    seq: v.optional(count),
     events: v.pipe(v.array(v.unknown()), v.maxLength(LIMITS.maxBatchEvents)),
     invalid: count,
     dropped: count,
@@ -234,6 +255,7 @@ export function parseRelayMessage(raw: unknown): RelayMessage | null {
   return {
     kind: 'relay:batch',
     docId: r.output.docId,
+    ...(r.output.seq !== undefined ? { seq: r.output.seq } : {}),
     events: parsed.events,
     invalid: r.output.invalid + parsed.invalid,
     dropped: parsed.dropped,

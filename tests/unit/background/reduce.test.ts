@@ -168,3 +168,23 @@ describe('channels, locks and the log', () => {
     expect(({} as Record<string, unknown>).leaderHistory).toBeUndefined();
   });
 });
+
+describe('relay batches sent again after a reconnect', () => {
+  it('a batch number already applied is ignored; a new one is applied', () => {
+    const a = tab(1);
+    const msg = (n: number) => ({ kind: 'es:message' as const, t: T0 + n, id: 1, type: 'message', preview: String(n), size: 1, lastEventId: String(n) });
+    const s = run([
+      a.hello,
+      { ...a.events(T0, ...openEs(1, sseUrl('p'))), seq: 0 },
+      { ...a.events(T0, msg(1)), seq: 1 },
+      { ...a.events(T0, msg(2)), seq: 2 },
+      // The worker restarted from a state that had batch 1; the relay resends 1 and 2.
+      { ...a.events(T0, msg(2)), seq: 2 },
+      { ...a.events(T0, msg(1)), seq: 1 },
+      { ...a.events(T0, msg(3)), seq: 3 },
+    ]);
+    const c = [...s.connections.values()][0]!;
+    expect(c.messageCount).toBe(3);
+    expect(c.lastEventId).toBe('3');
+  });
+});

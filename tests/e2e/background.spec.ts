@@ -1,0 +1,70 @@
+import { test, expect } from './fixtures';
+
+test.describe('background model', () => {
+  test('four tabs electing over BroadcastChannel: 1 leader and 3 followers; the leader goes, a new one within 5 s', async ({ context, server, snapshot, tabIdOf }) => {
+    const pages = [];
+    for (let n = 1; n <= 4; n++) {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/bc-leader.html?projectId=alpha&n=${n}`);
+      await expect(page.locator('#role')).toHaveText(n === 1 ? 'leader' : 'follower');
+      pages.push(page);
+    }
+    const ids = await Promise.all(pages.map((p) => tabIdOf(p)));
+    const project = async () => (await snapshot()).projects.find((p) => p.projectKey === 'alpha');
+    await expect.poll(async () => {
+      const p = await project();
+      return p && { leaders: p.leaderTabIds, followers: [...p.followerTabIds].sort((a, b) => a - b) };
+    }).toEqual({ leaders: [ids[0]], followers: ids.slice(1).sort((a, b) => a - b) });
+    expect((await project())!.roles.every((r) => r.source === 'inferred')).toBe(true);
+
+    await pages[0]!.close();
+    const closedAt = Date.now();
+    await expect
+      .poll(async () => (await project())?.leaderTabIds, { timeout: 5000, intervals: [100] })
+      .toEqual([ids[1]]);
+    expect(Date.now() - closedAt).toBeLessThan(5000);
+    const p = (await project())!;
+    expect(p.followerTabIds.sort()).toEqual([ids[2], ids[3]].sort());
+    expect(p.anomalies.filter((a) => a.kind === 'split-brain')).toEqual([]);
+    const snap = await snapshot();
+    expect(snap.tabs.map((t) => t.tabId)).not.toContain(ids[0]);
+    expect(snap.connections.filter((c) => c.tabId === ids[0]).every((c) => c.state === 'closed')).toBe(true);
+  });
+
+  test('a 429 with the three headers: a rateLimits entry with the right values, and the connection marked refused', async ({ context, server, snapshot, tabIdOf }) => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/refused.html?retryAfter=10&projectId=beta`);
+    const tabId = await tabIdOf(page);
+    await expect.poll(async () => (await snapshot()).rateLimits.length).toBeGreaterThan(0);
+    const snap = await snapshot();
+    const rl = snap.rateLimits[0]!;
+    expect(rl).toMatchObject({ tabId, projectKey: 'beta', status: 429, retryAfterMs: 10_000, limit: 5, current: 5, method: 'GET' });
+    expect(rl.url).toContain('/sse/status?code=429');
+    await expect.poll(async () => (await snapshot()).connections.find((c) => c.tabId === tabId)?.refusal?.status).toBe(429);
+    const conn = (await snapshot()).connections.find((c) => c.tabId === tabId)!;
+    expect(conn).toMatchObject({ state: 'closed', httpStatus: 429, projectKey: 'beta', refusal: { retryAfterMs: 10_000, limit: 5, current: 5 } });
+    expect(rl.connectionId).toBe(conn.id);
+  });
+
+  test('stopping the worker mid-stream: every count continues from where it was', async ({ context, server, snapshot, tabIdOf, stopWorker, worker }) => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/inline-es.html?intervalMs=50`);
+    const tabId = await tabIdOf(page);
+    const count = async () => (await snapshot()).connections.find((c) => c.tabId === tabId)?.messageCount ?? 0;
+    await expect.poll(count).toBeGreaterThan(10);
+    for (let i = 0; i < 3; i++) {
+      const before = await count();
+      const beforeLog = (await worker.evaluate(() => (globalThis as any).__sseConnections.state.log.length)) as number;
+      await stopWorker();
+      // Waking it again: the snapshot request starts the worker; the relay reconnects.
+      await expect.poll(count, { timeout: 15_000 }).toBeGreaterThan(before + 5);
+      const pageCount = await page.evaluate(() => (window as any).received.length as number);
+      const after = await count();
+      // Nothing the worker had recorded was lost, and no event was counted twice.
+      expect(after).toBeGreaterThanOrEqual(before);
+      expect(after).toBeLessThanOrEqual(pageCount);
+      const afterLog = (await worker.evaluate(() => (globalThis as any).__sseConnections.state.log.length)) as number;
+      expect(afterLog).toBeGreaterThan(beforeLog);
+    }
+  });
+});
