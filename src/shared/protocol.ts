@@ -77,7 +77,7 @@ const messageFields = {
   type: str(LIMITS.maxName),
   /** Data preview, cut at the configured preview length. */
   preview: str(LIMITS.maxPreview),
-  /** Full length of the data in UTF-16 code units. */
+  /** Full length of the data in UTF-8 bytes. */
   size: count,
   lastEventId: str(LIMITS.maxName),
 };
@@ -88,7 +88,14 @@ export const PageEventSchema = v.variant('kind', [
   v.object({ kind: v.literal('es:state'), ...base, id, readyState }),
   v.object({ kind: v.literal('es:open'), ...base, id }),
   v.object({ kind: v.literal('es:message'), ...messageFields }),
-  v.object({ kind: v.literal('es:error'), ...base, id, readyState }),
+  v.object({
+    kind: v.literal('es:error'),
+    ...base,
+    id,
+    readyState,
+    /** Reconnect attempts of this connection so far, counted by the page script (every error after which readyState is 0). */
+    reconnects: v.optional(count),
+  }),
   v.object({ kind: v.literal('es:close'), ...base, id }),
   // fetch-based streams (responses of content type text/event-stream)
   v.object({

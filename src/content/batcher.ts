@@ -1,0 +1,119 @@
+/**
+ * Batches page events: one dispatch per microtask at most, split by event
+ * count and by serialized size, with a bounded queue that drops the oldest
+ * events and counts them.
+ *
+ * Pure: the transport (`dispatch`) and the scheduler (`schedule`) are given,
+ * so the logic is unit-tested in Node.
+ */
+import { LIMITS, type PageEvent } from '../shared/protocol';
+import { encodeBatch, encodeEvent } from './encode';
+
+export interface BatcherOptions {
+  /** Send one serialized PageBatch. */
+  dispatch: (json: string) => void;
+  /** Run `flush` later (a microtask in the page). */
+  schedule: (flush: () => void) => void;
+  capacity?: number;
+  maxBatchEvents?: number;
+  maxBatchChars?: number;
+}
+
+export interface Batcher {
+  push(event: PageEvent): void;
+  /** The relay answered: start sending (events queued so far go first). */
+  setReady(): void;
+  readonly ready: boolean;
+  /** Events waiting, and events dropped since the last batch. */
+  readonly pending: number;
+  readonly dropped: number;
+  /** Send everything now (also what a scheduled flush does). */
+  flush(): void;
+}
+
+export function createBatcher(options: BatcherOptions): Batcher {
+  const capacity = options.capacity ?? LIMITS.maxPageQueue;
+  const maxEvents = options.maxBatchEvents ?? LIMITS.maxBatchEvents;
+  // Leave room for the envelope around the events.
+  const maxChars = (options.maxBatchChars ?? LIMITS.maxBatchChars) - 256;
+  // A ring of preallocated slots: writes go to existing own indices, so no
+  // page-patchable Array.prototype method or setter is involved.
+  const ring: (PageEvent | null)[] = new Array<PageEvent | null>(capacity).fill(null);
+  let head = 0;
+  let size = 0;
+  let dropped = 0;
+  let ready = false;
+  let scheduled = false;
+
+  function take(): PageEvent | null {
+    if (size === 0) return null;
+    const event = ring[head] ?? null;
+    ring[head] = null;
+    head = (head + 1) % capacity;
+    size--;
+    return event;
+  }
+
+  function flush(): void {
+    scheduled = false;
+    if (!ready) return;
+    while (size > 0 || dropped > 0) {
+      let body = '';
+      let count = 0;
+      while (size > 0 && count < maxEvents) {
+        const event = ring[head];
+        if (!event) {
+          take();
+          continue;
+        }
+        const json = encodeEvent(event);
+        if (json.length > maxChars) {
+          // One event larger than a batch: cannot be sent; count it as dropped.
+          take();
+          dropped++;
+          continue;
+        }
+        if (body.length + json.length + 1 > maxChars) break;
+        take();
+        body += count === 0 ? json : `,${json}`;
+        count++;
+      }
+      const batch = encodeBatch(body, dropped);
+      dropped = 0;
+      options.dispatch(batch);
+    }
+  }
+
+  function schedule(): void {
+    if (scheduled || !ready) return;
+    scheduled = true;
+    options.schedule(flush);
+  }
+
+  return {
+    push(event) {
+      if (size === capacity) {
+        take();
+        dropped++;
+      }
+      ring[(head + size) % capacity] = event;
+      size++;
+      schedule();
+    },
+    setReady() {
+      if (ready) return;
+      ready = true;
+      if (size > 0 || dropped > 0) schedule();
+    },
+    get ready() {
+      return ready;
+    },
+    get pending() {
+      return size;
+    },
+    get dropped() {
+      return dropped;
+    },
+    flush,
+  };
+}

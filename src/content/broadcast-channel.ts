@@ -1,0 +1,87 @@
+/**
+ * BroadcastChannel instrumentation: creation, postMessage, received messages,
+ * messageerror and close(). As for EventSource, page listeners stay native;
+ * we add one observing listener per channel for `message` and `messageerror`.
+ *
+ * Posted values are previewed only after the native postMessage accepted
+ * them: a value that structured-cloned cannot be a Proxy, so the walk in
+ * preview.ts runs no page code. A post that throws is not recorded (the page
+ * sees the same DataCloneError / InvalidStateError as without us).
+ */
+import { LIMITS } from '../shared/protocol';
+import { emit, getPreviewBytes, nextId, now } from './context';
+import { nativeGetter, read } from './dom';
+import { safely } from './guard';
+import { wrapConstructor, wrapMethod } from './native-look';
+import { apply, NativeWeakMap, slice, wmGet, wmSet } from './natives';
+import { valuePreview } from './preview';
+
+interface Tracked {
+  id: number;
+  closed: boolean;
+}
+
+export function installBroadcastChannel(win: Window & typeof globalThis, addEventListener: EventTarget['addEventListener']): void {
+  const NativeBroadcastChannel = win.BroadcastChannel;
+  if (typeof NativeBroadcastChannel !== 'function') return;
+  const proto = NativeBroadcastChannel.prototype;
+  const get = {
+    name: nativeGetter(proto, 'name'),
+    type: nativeGetter(win.Event.prototype, 'type'),
+    data: nativeGetter(win.MessageEvent.prototype, 'data'),
+  };
+  const tracked: WeakMap<object, Tracked> = new NativeWeakMap();
+
+  function trackedOf(thisArg: unknown): Tracked | undefined {
+    return typeof thisArg === 'object' && thisArg !== null ? wmGet(tracked, thisArg) : undefined;
+  }
+
+  function onEvent(t: Tracked, event: Event): void {
+    if (!event.isTrusted) return;
+    const type = read(get.type, event);
+    if (type === 'messageerror') {
+      emit({ kind: 'bc:messageerror', t: now(), id: t.id });
+      return;
+    }
+    const { preview, size } = valuePreview(read(get.data, event), getPreviewBytes());
+    emit({ kind: 'bc:receive', t: now(), id: t.id, size, preview });
+  }
+
+  function created(channel: BroadcastChannel): void {
+    const t: Tracked = { id: nextId(), closed: false };
+    wmSet(tracked, channel, t);
+    const name = read(get.name, channel);
+    emit({ kind: 'bc:create', t: now(), id: t.id, name: typeof name === 'string' ? slice(name, 0, LIMITS.maxName) : '' });
+    const listener = (event: Event) => safely('bc:event', () => onEvent(t, event));
+    apply(addEventListener, channel, ['message', listener]);
+    apply(addEventListener, channel, ['messageerror', listener]);
+  }
+
+  wrapConstructor<typeof BroadcastChannel>(win, 'BroadcastChannel', (channel) =>
+    safely('bc:create', () => created(channel)),
+  );
+
+  wrapMethod(proto, 'postMessage', {
+    after(thisArg, args, result) {
+      safely('bc:post', () => {
+        const t = trackedOf(thisArg);
+        if (!t) return;
+        const { preview, size } = valuePreview(args[0], getPreviewBytes());
+        emit({ kind: 'bc:post', t: now(), id: t.id, size, preview });
+      });
+      return result;
+    },
+  });
+
+  wrapMethod(proto, 'close', {
+    after(thisArg, _args, result) {
+      safely('bc:close', () => {
+        const t = trackedOf(thisArg);
+        if (!t || t.closed) return;
+        t.closed = true;
+        emit({ kind: 'bc:close', t: now(), id: t.id });
+      });
+      return result;
+    },
+  });
+}

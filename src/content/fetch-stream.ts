@@ -1,0 +1,218 @@
+/**
+ * fetch-based SSE: responses whose content type is text/event-stream.
+ *
+ * `fetch` is wrapped; the page gets a promise derived from the native one
+ * that resolves with the very same Response. Before the page sees it, an
+ * event-stream response is cloned (the browser's own tee) and the clone is
+ * read and parsed; the page reads its body exactly as before.
+ *
+ * When the page stops reading for good (reader.cancel(), body.cancel(),
+ * leaving a for-await loop, or an abort of the fetch), our clone is cancelled
+ * too, so the connection closes when it would have closed without us. A
+ * response the page drops without cancelling is cancelled once it is garbage
+ * collected. Known gap: a cancel that only happens inside a pipe
+ * (pipeTo/pipeThrough) is seen by that garbage-collection path only.
+ */
+import { LIMITS } from '../shared/protocol';
+import { emit, getPreviewBytes, nextId, now } from './context';
+import { nativeGetter, read } from './dom';
+import { safely } from './guard';
+import { HeaderPicker, isEventStream, normalizeMethod } from './fetch-headers';
+import { dataProperty } from './lock-options';
+import { replaceValue, wrapMethod } from './native-look';
+import { apply, getOwnPropertyDescriptor, getPrototypeOf, isObjectLike, NativePromise, NativeWeakMap, slice, then, wmGet, wmSet } from './natives';
+import { createSseStream } from './sse-stream';
+import { textPreview, utf8Length } from './text';
+
+interface Stream {
+  id: number;
+  ended: boolean;
+  cancel: () => void;
+}
+
+export function installFetch(win: Window & typeof globalThis): void {
+  if (typeof win.fetch !== 'function' || typeof win.Response !== 'function') return;
+  const responseProto = win.Response.prototype;
+  const get = {
+    headers: nativeGetter(responseProto, 'headers'),
+    status: nativeGetter(responseProto, 'status'),
+    url: nativeGetter(responseProto, 'url'),
+    body: nativeGetter(responseProto, 'body'),
+    requestMethod: win.Request ? nativeGetter(win.Request.prototype, 'method') : null,
+    domExceptionName: win.DOMException ? nativeGetter(win.DOMException.prototype, 'name') : null,
+  };
+  const clone = responseProto.clone;
+  const headersGet = win.Headers.prototype.get;
+  const headersForEach = win.Headers.prototype.forEach;
+  const streamProto = win.ReadableStream.prototype;
+  const getReader = streamProto.getReader;
+  const defaultReaderProto = win.ReadableStreamDefaultReader.prototype;
+  const read_ = defaultReaderProto.read;
+  const readerCancel = defaultReaderProto.cancel;
+  const promiseThen = NativePromise.prototype.then;
+  const Registry = typeof win.FinalizationRegistry === 'function' ? win.FinalizationRegistry : null;
+
+  /** Page-visible streams and readers of instrumented bodies -> our clone. */
+  const byPageObject: WeakMap<object, Stream> = new NativeWeakMap();
+  const collected = Registry ? new Registry<Stream>((s) => safely('fetch:gc', () => s.cancel())) : null;
+
+  function methodOf(args: unknown[]): string {
+    let method: unknown = 'GET';
+    const input = args[0];
+    if (isObjectLike(input) && get.requestMethod) {
+      try {
+        method = read(get.requestMethod, input);
+      } catch {
+        // Not a Request (a URL or a string-like object).
+      }
+    }
+    const init = args[1];
+    if (isObjectLike(init)) {
+      const m = dataProperty(init, 'method');
+      if (m && m.value !== undefined) method = m.value;
+    }
+    return normalizeMethod(method);
+  }
+
+  function endReason(error: unknown): 'error' | 'abort' {
+    if (!get.domExceptionName || !isObjectLike(error)) return 'error';
+    try {
+      return read(get.domExceptionName, error) === 'AbortError' ? 'abort' : 'error';
+    } catch {
+      return 'error';
+    }
+  }
+
+  function inspect(response: Response, method: string): void {
+    const headers = read(get.headers, response) as Headers;
+    if (!isEventStream(apply(headersGet, headers, ['content-type']))) return;
+    const copy = apply(clone, response, []) as Response;
+    const body = read(get.body, copy) as ReadableStream<Uint8Array> | null;
+    if (!body) return;
+    const id = nextId();
+    const picker = new HeaderPicker();
+    apply(headersForEach, headers, [(value: string, name: string) => picker.add(name, value)]);
+    const url = read(get.url, response);
+    emit({
+      kind: 'fetch:open',
+      t: now(),
+      id,
+      url: typeof url === 'string' ? slice(url, 0, LIMITS.maxUrl) : '',
+      method,
+      status: read(get.status, response) as number,
+      headers: picker.headers,
+    });
+    const reader = apply(getReader, body, []) as ReadableStreamDefaultReader<Uint8Array>;
+    const stream: Stream = {
+      id,
+      ended: false,
+      cancel() {
+        if (stream.ended) return;
+        finish('abort');
+        then(apply(readerCancel, reader, []) as Promise<void>, noop, noop);
+      },
+    };
+    const sse = createSseStream((event) => {
+      emit({
+        kind: 'fetch:message',
+        t: now(),
+        id,
+        type: slice(event.type, 0, LIMITS.maxName),
+        preview: textPreview(event.data, getPreviewBytes()),
+        size: utf8Length(event.data),
+        lastEventId: slice(event.lastEventId, 0, LIMITS.maxName),
+      });
+    });
+    function finish(reason: 'done' | 'error' | 'abort'): void {
+      if (stream.ended) return;
+      stream.ended = true;
+      emit({ kind: 'fetch:end', t: now(), id, reason });
+    }
+    const pageBody = read(get.body, response);
+    if (isObjectLike(pageBody)) {
+      wmSet(byPageObject, pageBody, stream);
+      collected?.register(pageBody, stream);
+    }
+    const pump = (): void => {
+      then(
+        apply(read_, reader, []) as Promise<ReadableStreamReadResult<Uint8Array>>,
+        (result) =>
+          safely('fetch:read', () => {
+            if (stream.ended) return;
+            if (result.done) {
+              sse.end();
+              finish('done');
+              return;
+            }
+            sse.push(result.value);
+            pump();
+          }),
+        (error) => safely('fetch:read', () => finish(endReason(error))),
+      );
+    };
+    pump();
+  }
+
+  wrapMethod(win, 'fetch', {
+    after(_thisArg, args, result) {
+      const derived = safely('fetch', () => {
+        if (!isObjectLike(result) || getPrototypeOf(result) !== NativePromise.prototype) return undefined;
+        const method = methodOf(args);
+        // No rejection handler: a failed fetch still rejects the promise the
+        // page holds, and reaches unhandledrejection if the page ignores it.
+        return apply(promiseThen, result, [
+          (response: Response) => {
+            safely('fetch:inspect', () => inspect(response, method));
+            return response;
+          },
+        ]) as Promise<Response>;
+      });
+      return derived ?? result;
+    },
+  });
+
+  // Follow the page's own cancels of instrumented bodies.
+  const streamOf = (thisArg: unknown): Stream | undefined =>
+    isObjectLike(thisArg) ? wmGet(byPageObject, thisArg) : undefined;
+  const cancelOurs = (thisArg: unknown) =>
+    safely('fetch:cancel', () => {
+      streamOf(thisArg)?.cancel();
+    });
+  wrapMethod(streamProto, 'cancel', { before: cancelOurs });
+  wrapMethod(defaultReaderProto, 'cancel', { before: cancelOurs });
+  if (win.ReadableStreamBYOBReader) wrapMethod(win.ReadableStreamBYOBReader.prototype, 'cancel', { before: cancelOurs });
+  wrapMethod(streamProto, 'getReader', {
+    after(thisArg, _args, reader) {
+      safely('fetch:reader', () => {
+        const s = streamOf(thisArg);
+        if (s && isObjectLike(reader)) wmSet(byPageObject, reader, s);
+      });
+      return reader;
+    },
+  });
+  // for await (const chunk of body) { break } cancels through the iterator's return().
+  const iteratorFactory = getOwnPropertyDescriptor(streamProto, 'values')?.value as (() => object) | undefined;
+  if (typeof iteratorFactory === 'function') {
+    const aliased = getOwnPropertyDescriptor(streamProto, Symbol.asyncIterator)?.value === iteratorFactory;
+    const proxy = wrapMethod(streamProto, 'values', {
+      after(thisArg: unknown, args: unknown[], iterator: unknown) {
+        safely('fetch:iterator', () => {
+          const s = streamOf(thisArg);
+          const options = args[0];
+          const preventCancel = isObjectLike(options) ? dataProperty(options, 'preventCancel') : null;
+          if (preventCancel && preventCancel.value) return; // return() will not cancel the body
+          if (s && isObjectLike(iterator)) wmSet(byPageObject, iterator, s);
+        });
+        return iterator;
+      },
+    });
+    // values and [Symbol.asyncIterator] are one function natively; keep it so.
+    if (proxy && aliased) replaceValue(streamProto, Symbol.asyncIterator, proxy);
+    const sample = safely('fetch:iterator', () => getPrototypeOf(apply(iteratorFactory, new win.ReadableStream(), [])) as object);
+    if (sample) wrapMethod(sample, 'return', { before: cancelOurs });
+  }
+}
+
+function noop(): void {
+  // Our own reader's cancel promise: nothing to do either way.
+}

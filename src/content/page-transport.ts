@@ -1,0 +1,62 @@
+/**
+ * The MAIN world's side of the page <-> relay link: batches go out as
+ * `CustomEvent(PAGE_EVENT_TYPE, { detail: json })` on document; the relay's
+ * answers (PageConfig) come back as RELAY_EVENT_TYPE events.
+ *
+ * Nothing is sent until the relay has answered once: the two content scripts
+ * start in an unspecified order, so the page pings (an empty batch) and the
+ * relay answers the ping, or announces itself when it starts second.
+ */
+import { PAGE_EVENT_TYPE, RELAY_EVENT_TYPE, type PageEvent } from '../shared/protocol';
+import { createBatcher, type Batcher } from './batcher';
+import { setPreviewBytes } from './context';
+import { bag, nativeGetter, read } from './dom';
+import { encodeBatch } from './encode';
+import { apply, getOwnPropertyDescriptor, isObjectLike } from './natives';
+
+export function createPageTransport(win: Window & typeof globalThis, addEventListener: EventTarget['addEventListener']): Batcher {
+  const doc = win.document;
+  const dispatchEvent = win.EventTarget.prototype.dispatchEvent;
+  const NativeCustomEvent = win.CustomEvent;
+  const queueMicrotask = win.queueMicrotask;
+  const jsonParse = JSON.parse;
+  const detailGetter = nativeGetter(NativeCustomEvent.prototype, 'detail');
+
+  function send(json: string): void {
+    try {
+      apply(dispatchEvent, doc, [new NativeCustomEvent(PAGE_EVENT_TYPE, bag({ detail: json }))]);
+    } catch {
+      // A page listener threw, or the document is gone: the batch is lost, the page is not disturbed.
+    }
+  }
+
+  const batcher = createBatcher({
+    dispatch: send,
+    schedule: (flush) => apply(queueMicrotask, win, [flush]),
+  });
+
+  apply(addEventListener, win, [
+    RELAY_EVENT_TYPE,
+    (event: Event) => {
+      try {
+        const detail = read(detailGetter, event);
+        if (typeof detail !== 'string' || detail.length > 4096) return;
+        const config: unknown = jsonParse(detail);
+        if (!isObjectLike(config)) return;
+        if (getOwnPropertyDescriptor(config, 'kind')?.value !== 'config') return;
+        const preview = getOwnPropertyDescriptor(config, 'previewBytes')?.value;
+        if (typeof preview === 'number') setPreviewBytes(preview);
+        batcher.setReady();
+      } catch {
+        // A forged or broken config: ignore it.
+      }
+    },
+    true,
+  ]);
+
+  // Ping: the relay, if already listening, answers with a config at once.
+  send(encodeBatch('', 0));
+  return batcher;
+}
+
+export type { PageEvent };

@@ -1,0 +1,39 @@
+/**
+ * Isolated-world relay, injected at document_start in every frame. Small on
+ * purpose: it validates what the page script sends and forwards it over a
+ * long-lived port (logic in relay-core.ts). Built as one synchronous IIFE.
+ */
+import browser from 'webextension-polyfill';
+import { PAGE_EVENT_TYPE, RELAY_EVENT_TYPE, RELAY_PORT_NAME } from '../shared/protocol';
+import { createRelay, type PortLike } from './relay-core';
+
+function start(): void {
+  const doc = document;
+  const relay = createRelay({
+    connect: () => browser.runtime.connect({ name: RELAY_PORT_NAME }) as unknown as PortLike,
+    docId: crypto.randomUUID(),
+    url: () => location.href,
+    title: () => doc.title,
+    toPage: (json) => {
+      doc.dispatchEvent(new CustomEvent(RELAY_EVENT_TYPE, { detail: json }));
+    },
+    setTimer: (fn, ms) => {
+      setTimeout(fn, ms);
+    },
+  });
+  // Capture phase on window: we see the page script's events before any page listener can stop them.
+  window.addEventListener(
+    PAGE_EVENT_TYPE,
+    (event) => {
+      if (event.target !== doc || !(event instanceof CustomEvent)) return;
+      relay.fromPage(event.detail);
+    },
+    true,
+  );
+}
+
+try {
+  start();
+} catch {
+  // Never disturb the page.
+}

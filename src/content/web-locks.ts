@@ -1,0 +1,163 @@
+/**
+ * Web Locks instrumentation: navigator.locks.request is wrapped; query() is
+ * left alone.
+ *
+ *  queued     when request() is called (and will not reject up front)
+ *  granted    when the browser calls the callback with a lock
+ *  unavailable when an ifAvailable request gets null
+ *  released   when the callback's returned promise settles (or it returned a
+ *             non-thenable, or threw)
+ *  aborted    when the request's signal aborts before the grant, or a steal
+ *             in this document took a lock this document held
+ *
+ * The page's callback has to be wrapped to see the grant. The wrapper calls
+ * it with the same `this` (undefined) and argument, returns its result
+ * unchanged (the browser, not us, waits on it) and rethrows what it throws.
+ * The request's own promise is returned untouched and never observed by us:
+ * attaching a handler would hide the page's unhandledrejection.
+ */
+import { LIMITS } from '../shared/protocol';
+import { emit, nextId, now } from './context';
+import { nativeGetter, read } from './dom';
+import { safely } from './guard';
+import { dataProperty, readLockRequest } from './lock-options';
+import { wrapMethod } from './native-look';
+import {
+  apply,
+  getOwnPropertyDescriptor,
+  getPrototypeOf,
+  isObjectLike,
+  NativePromise,
+  nullObject,
+  ownKeys,
+  slice,
+  then,
+} from './natives';
+
+interface Held {
+  id: number;
+  done: boolean;
+}
+
+export function installWebLocks(win: Window & typeof globalThis, addEventListener: EventTarget['addEventListener']): void {
+  const LockManager: unknown = (win as unknown as Record<string, unknown>).LockManager;
+  if (typeof LockManager !== 'function') return;
+  const abortedGetter = win.AbortSignal ? nativeGetter(win.AbortSignal.prototype, 'aborted') : null;
+  const promiseProto = NativePromise.prototype;
+  const lockManagerProto = (LockManager as { prototype: object }).prototype;
+  /** Held locks of this document by name, so that a local steal marks them aborted. */
+  const heldByName = nullObject<Record<string, Record<string, Held>>>();
+
+  function isAborted(signal: object): boolean {
+    if (!abortedGetter) return false;
+    try {
+      return read(abortedGetter, signal) === true;
+    } catch {
+      return false; // not an AbortSignal: the native call rejects with a TypeError
+    }
+  }
+
+  /** A plain native promise whose `then` is the native one: safe to observe. */
+  function isPlainNativePromise(value: unknown): value is Promise<unknown> {
+    if (!isObjectLike(value) || getPrototypeOf(value) !== promiseProto) return false;
+    if (getOwnPropertyDescriptor(value, 'constructor') || getOwnPropertyDescriptor(value, 'then')) return false;
+    const ctor = getOwnPropertyDescriptor(promiseProto, 'constructor');
+    return !!ctor && 'value' in ctor && ctor.value === NativePromise;
+  }
+
+  /** Promises and thenables are what the browser waits on; anything else releases at once. */
+  function isThenable(value: unknown): boolean {
+    if (!isObjectLike(value)) return false;
+    const found = dataProperty(value, 'then');
+    return !found || typeof found.value === 'function';
+  }
+
+  function release(name: string, held: Held): void {
+    if (held.done) return;
+    held.done = true;
+    const byId = heldByName[name];
+    if (byId) delete byId[held.id];
+    emit({ kind: 'lock:released', t: now(), id: held.id });
+  }
+
+  function granted(name: string, id: number, steal: boolean): Held {
+    const byId = heldByName[name] ?? (heldByName[name] = nullObject<Record<string, Held>>());
+    if (steal) {
+      const ids = ownKeys(byId);
+      for (let i = 0; i < ids.length; i++) {
+        const other = byId[ids[i] as string];
+        if (other && !other.done) {
+          other.done = true;
+          emit({ kind: 'lock:aborted', t: now(), id: other.id });
+        }
+      }
+      heldByName[name] = nullObject<Record<string, Held>>();
+    }
+    const held: Held = { id, done: false };
+    (heldByName[name] as Record<string, Held>)[id] = held;
+    emit({ kind: 'lock:granted', t: now(), id });
+    return held;
+  }
+
+  /** Record the request and swap in a callback wrapper (in place: the trap hands `args` to the native). */
+  function instrument(args: unknown[]): void {
+    const info = readLockRequest(args, isAborted);
+    if (!info || info.rejects) return;
+    const id = nextId();
+    const name = slice(info.name, 0, LIMITS.maxName);
+    const callback = args[info.callbackIndex] as (lock: unknown) => unknown;
+    let settled = false;
+    emit({ kind: 'lock:request', t: now(), id, name, mode: info.mode, ifAvailable: info.ifAvailable, steal: info.steal });
+    if (info.signal) {
+      const onAbort = () =>
+        safely('lock:abort', () => {
+          if (settled) return;
+          settled = true;
+          emit({ kind: 'lock:aborted', t: now(), id });
+        });
+      try {
+        apply(addEventListener, info.signal, ['abort', onAbort, true]);
+      } catch {
+        // Not an EventTarget: the native call rejects; nothing to watch.
+      }
+    }
+    const wrapped = function (this: unknown, lock: unknown): unknown {
+      let held: Held | undefined;
+      safely('lock:grant', () => {
+        settled = true;
+        if (lock === null) emit({ kind: 'lock:unavailable', t: now(), id });
+        else held = granted(name, id, info.steal);
+      });
+      let result: unknown;
+      try {
+        result = apply(callback, this, [lock]);
+      } catch (error) {
+        if (held) safely('lock:release', () => release(name, held as Held));
+        throw error;
+      }
+      safely('lock:watch', () => {
+        if (!held) return;
+        const h = held;
+        if (isPlainNativePromise(result)) {
+          // The browser holds the lock until this promise settles; so do we.
+          then(result, () => safely('lock:release', () => release(name, h)), () => safely('lock:release', () => release(name, h)));
+        } else if (!isThenable(result)) {
+          release(name, h);
+        }
+        // A page-made thenable: observing it would call its `then` a second
+        // time, so its release is not reported (docs/instrumentation.md).
+      });
+      return result;
+    };
+    args[info.callbackIndex] = wrapped;
+  }
+
+  wrapMethod(lockManagerProto, 'request', {
+    before(thisArg, args) {
+      // Only real LockManager receivers: anything else rejects natively.
+      if (!isObjectLike(thisArg) || getPrototypeOf(thisArg) !== lockManagerProto) return undefined;
+      safely('lock:request', () => instrument(args));
+      return undefined;
+    },
+  });
+}
