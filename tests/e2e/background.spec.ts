@@ -54,16 +54,16 @@ test.describe('background model', () => {
     await expect.poll(count).toBeGreaterThan(10);
     for (let i = 0; i < 3; i++) {
       const before = await count();
-      const beforeLog = (await worker.evaluate(() => (globalThis as any).__sseConnections.state.log.length)) as number;
+      const beforeLog = (await worker.evaluate(() => (globalThis as unknown as { __sseConnections: { state: { log: unknown[] } } }).__sseConnections.state.log.length)) as number;
       await stopWorker();
       // Waking it again: the snapshot request starts the worker; the relay reconnects.
       await expect.poll(count, { timeout: 15_000 }).toBeGreaterThan(before + 5);
-      const pageCount = await page.evaluate(() => (window as any).received.length as number);
+      const pageCount = await page.evaluate(() => (window as unknown as { received: unknown[] }).received.length);
       const after = await count();
       // Nothing the worker had recorded was lost, and no event was counted twice.
       expect(after).toBeGreaterThanOrEqual(before);
       expect(after).toBeLessThanOrEqual(pageCount);
-      const afterLog = (await worker.evaluate(() => (globalThis as any).__sseConnections.state.log.length)) as number;
+      const afterLog = (await worker.evaluate(() => (globalThis as unknown as { __sseConnections: { state: { log: unknown[] } } }).__sseConnections.state.log.length)) as number;
       expect(afterLog).toBeGreaterThan(beforeLog);
     }
   });

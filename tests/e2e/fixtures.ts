@@ -29,7 +29,7 @@ export interface ExtensionFixtures {
 
 export const test = base.extend<ExtensionFixtures>({
   devtools: [false, { option: true }],
-  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring.
+  // Playwright fixtures take their dependencies by destructuring; this one has none.
   server: async ({}, use) => {
     const server = await startTestServer();
     await use(server);

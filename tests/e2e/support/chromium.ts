@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const DIST = path.join(ROOT, 'dist');
+/** The built extension; `SSE_CONNECTIONS_DIST` points tests and benchmarks at another build. */
+export const DIST = process.env.SSE_CONNECTIONS_DIST ?? path.join(ROOT, 'dist');
 
 /** Flags this machine needs: closed network, root user, no GPU. */
 export const BASE_ARGS = [

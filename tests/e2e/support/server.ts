@@ -59,6 +59,38 @@ function ticker(req: http.IncomingMessage, res: http.ServerResponse, u: URL): vo
   req.on('close', () => clearInterval(timer));
 }
 
+/**
+ * `/sse/burst?count=20000&size=200`: `count` messages of about `size` bytes,
+ * written as fast as the socket takes them (honouring backpressure), then the
+ * stream ends.
+ */
+function burst(req: http.IncomingMessage, res: http.ServerResponse, u: URL): void {
+  const count = Math.max(0, intParam(u, 'count', 1000));
+  const size = Math.max(0, intParam(u, 'size', 200));
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-store',
+    'access-control-allow-origin': '*',
+  });
+  const pad = 'x'.repeat(Math.max(0, size - 20));
+  let n = 0;
+  let closed = false;
+  req.on('close', () => (closed = true));
+  const pump = () => {
+    while (!closed && n < count) {
+      n += 1;
+      const ok = res.write(`id: ${n}\ndata: {"n":${n},"p":"${pad}"}\n\n`);
+      if (!ok) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    // Keep the stream open so EventSource does not reconnect; the page closes it.
+    if (!closed) res.write(': done\n\n');
+  };
+  pump();
+}
+
 /** `/sse/status?code=429&retryAfter=10&limit=5&current=5`: a refusal with the seed's headers and body. */
 function refusal(req: http.IncomingMessage, res: http.ServerResponse, u: URL): void {
   const code = intParam(u, 'code', 429);
@@ -84,7 +116,8 @@ function refusal(req: http.IncomingMessage, res: http.ServerResponse, u: URL): v
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(options: { pagesDir?: string } = {}): Promise<TestServer> {
+  const pagesDir = options.pagesDir ?? PAGES;
   const requests: TestServer['requests'] = [];
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
@@ -92,8 +125,15 @@ export async function startTestServer(): Promise<TestServer> {
     requests.push({ method: req.method ?? 'GET', url: u.pathname + u.search, at: Date.now() });
     if (u.pathname === '/sse/ticker') return ticker(req, res, u);
     if (u.pathname === '/sse/status') return refusal(req, res, u);
-    const file = path.resolve(PAGES, '.' + decodeURIComponent(u.pathname === '/' ? '/index.html' : u.pathname));
-    if (!file.startsWith(PAGES + path.sep)) {
+    if (u.pathname === '/sse/burst') return burst(req, res, u);
+    let file: string;
+    try {
+      file = path.resolve(pagesDir, '.' + decodeURIComponent(u.pathname === '/' ? '/index.html' : u.pathname));
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    if (!file.startsWith(pagesDir + path.sep)) {
       res.writeHead(400).end();
       return;
     }

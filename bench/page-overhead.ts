@@ -1,0 +1,67 @@
+/**
+ * What the extension costs a page: the same pages without and with the
+ * extension, alternating, in fresh browsers. Reported as ratios.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../tests/e2e/support/chromium';
+import { startTestServer } from '../tests/e2e/support/server';
+import { alternate, log, median, round, type Row } from './lib';
+
+const PAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages');
+
+interface Sample {
+  relayMs: number;
+  bcMs: number;
+  locksMs: number;
+}
+
+async function once(extension: boolean, serverUrl: string, count: number): Promise<Sample> {
+  const browser = await launchChromium({ extension });
+  try {
+    const { context } = browser;
+    if (extension) {
+      const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+      await worker.evaluate(() => 1);
+    }
+    const follower = await context.newPage();
+    await follower.goto(`${serverUrl}/relay-follower.html?count=${count}`);
+    await follower.waitForFunction(() => (window as { ready?: boolean }).ready === true);
+    const leader = await context.newPage();
+    await leader.goto(`${serverUrl}/relay-leader.html?count=${count}`);
+    await follower.waitForFunction(() => typeof (window as { followerDone?: number }).followerDone === 'number', null, { timeout: 120_000, polling: 50 });
+    const startedAt = await leader.evaluate(() => (window as unknown as { startedAt: number }).startedAt);
+    const doneAt = await follower.evaluate(() => (window as unknown as { followerDone: number }).followerDone);
+    const micro = await context.newPage();
+    await micro.goto(`${serverUrl}/micro.html`);
+    const bcMs = await micro.evaluate(() => (window as unknown as { bcPosts(n: number): Promise<number> }).bcPosts(1000));
+    const locksMs = await micro.evaluate(() => (window as unknown as { locks(n: number): Promise<number> }).locks(1000));
+    return { relayMs: doneAt - startedAt, bcMs, locksMs };
+  } finally {
+    await browser.close();
+  }
+}
+
+export async function pageOverhead(runs = 5, count = 20_000): Promise<Row[]> {
+  const server = await startTestServer({ pagesDir: PAGES });
+  try {
+    log(`page overhead: ${runs} runs each, alternating, ${count} messages`);
+    const { a: without, b: withExt } = await alternate(
+      runs,
+      () => once(false, server.url, count),
+      () => once(true, server.url, count),
+    );
+    const rows: Row[] = [];
+    const add = (metric: string, pick: (s: Sample) => number, target: string) => {
+      const base = median(without.map(pick));
+      const value = median(withExt.map(pick));
+      rows.push({ benchmark: 'page overhead', metric, value: round(value, 1), unit: 'ms', baseline: round(base, 1), ratio: round(value / base, 3), target, runs });
+    };
+    add(`${count.toLocaleString('en')} SSE messages (~200 B) relayed to a 2nd tab`, (s) => s.relayMs, '≤ 1.10 (aim ≤ 1.05)');
+    add('1,000 BroadcastChannel posts received', (s) => s.bcMs, '≤ 1.10');
+    add('1,000 Web Lock requests', (s) => s.locksMs, '≤ 1.10');
+    return rows;
+  } finally {
+    await server.close();
+  }
+}

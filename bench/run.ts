@@ -1,0 +1,56 @@
+/**
+ * `npm run bench`: runs every benchmark, prints a table, writes
+ * bench/results.json and the Performance table in README.md (between the
+ * bench markers). Nothing here runs in `npm test`.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { log, type Row } from './lib';
+import { pageOverhead } from './page-overhead';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.cpus().length} × ${cpu.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+function table(rows: Row[]): string {
+  const head = '| benchmark | metric | with extension | without (baseline) | ratio | target | runs |\n|---|---|---|---|---|---|---|';
+  const body = rows.map((r) =>
+    `| ${r.benchmark} | ${r.metric} | ${r.value} ${r.unit} | ${r.baseline === undefined ? '—' : `${r.baseline} ${r.unit}`} | ${r.ratio ?? '—'} | ${r.target ?? ''} | ${r.runs} |${r.note ? ` ${r.note}` : ''}`,
+  );
+  return [head, ...body].join('\n');
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const runs = Number(process.env.BENCH_RUNS ?? 5);
+  const suites: [string, () => Promise<Row[]>][] = [['page', () => pageOverhead(runs)]];
+  const rows: Row[] = [];
+  for (const [name, fn] of suites) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    log(`running ${name}`);
+    rows.push(...(await fn()));
+  }
+  const result = { at: new Date().toISOString(), machine: machine(), runs, rows };
+  writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(result, null, 2) + '\n');
+  const md = `Measured by \`npm run bench\` on ${result.at.slice(0, 10)}, ${result.machine}. Medians of ${runs} runs, with and without the extension alternating in one run.\n\n${table(rows)}`;
+  console.log(md);
+  const readmePath = path.join(ROOT, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  if (readme.includes(start) && readme.includes(end) && only.length === 0) {
+    const updated = readme.slice(0, readme.indexOf(start) + start.length) + '\n' + md + '\n' + readme.slice(readme.indexOf(end));
+    writeFileSync(readmePath, updated);
+    log('README.md Performance table updated');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
