@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log, type Row } from './lib';
 import { pageOverhead } from './page-overhead';
+import { ingest } from './ingest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,7 +19,7 @@ function machine(): string {
 }
 
 function table(rows: Row[]): string {
-  const head = '| benchmark | metric | with extension | without (baseline) | ratio | target | runs |\n|---|---|---|---|---|---|---|';
+  const head = '| benchmark | metric | value | baseline (side by side) | ratio | target | runs |\n|---|---|---|---|---|---|---|';
   const body = rows.map((r) =>
     `| ${r.benchmark} | ${r.metric} | ${r.value} ${r.unit} | ${r.baseline === undefined ? '—' : `${r.baseline} ${r.unit}`} | ${r.ratio ?? '—'} | ${r.target ?? ''} | ${r.runs} |${r.note ? ` ${r.note}` : ''}`,
   );
@@ -28,7 +29,10 @@ function table(rows: Row[]): string {
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const runs = Number(process.env.BENCH_RUNS ?? 5);
-  const suites: [string, () => Promise<Row[]>][] = [['page', () => pageOverhead(runs)]];
+  const suites: [string, () => Promise<Row[]>][] = [
+    ['page', () => pageOverhead(runs)],
+    ['ingest', () => ingest(runs, Number(process.env.BENCH_INGEST_EVENTS ?? 1_000_000))],
+  ];
   const rows: Row[] = [];
   for (const [name, fn] of suites) {
     if (only.length > 0 && !only.includes(name)) continue;

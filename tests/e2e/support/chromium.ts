@@ -44,6 +44,8 @@ export interface LaunchOptions {
   extension?: boolean;
   /** Open DevTools for every tab (needed for the real panel). */
   devtools?: boolean;
+  /** Open a CDP WebSocket (DevToolsActivePort in the profile) without DevTools windows. */
+  cdp?: boolean;
   extraArgs?: string[];
 }
 
@@ -54,14 +56,15 @@ export interface Launched {
 }
 
 export async function launchChromium(options: LaunchOptions = {}): Promise<Launched> {
-  const { extension = true, devtools = false, extraArgs = [] } = options;
+  const { extension = true, devtools = false, cdp = false, extraArgs = [] } = options;
   if (extension && !existsSync(path.join(DIST, 'manifest.json'))) {
     throw new Error(`dist/ is not built: run \`npm run build\` first (looked in ${DIST}).`);
   }
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'sse-connections-'));
   const args = [...BASE_ARGS, ...extraArgs];
   if (extension) args.push(`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`);
-  if (devtools) args.push('--auto-open-devtools-for-tabs', '--remote-debugging-port=0');
+  if (devtools) args.push('--auto-open-devtools-for-tabs');
+  if (devtools || cdp) args.push('--remote-debugging-port=0');
   const context = await chromium.launchPersistentContext(userDataDir, {
     headless: true,
     executablePath: chromiumPath(),

@@ -1,0 +1,111 @@
+/**
+ * Background ingest: page events through the real path (page script ->
+ * relay -> port -> worker reducer), and the worker's heap after a million.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../tests/e2e/support/chromium';
+import { Cdp } from '../tests/e2e/support/cdp';
+import { startTestServer } from '../tests/e2e/support/server';
+import { log, median, round, type Row } from './lib';
+
+const PAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages');
+
+interface Stats {
+  accepted: number;
+  droppedByPage: number;
+  invalid: number;
+  evicted: number;
+}
+
+interface Sample {
+  produceMs: number;
+  ingestMs: number;
+  accepted: number;
+  dropped: number;
+  heapMB: number;
+}
+
+async function once(serverUrl: string, total: number): Promise<Sample> {
+  const browser = await launchChromium({ cdp: true });
+  try {
+    const { context } = browser;
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+    await worker.evaluate(() => 1);
+    const stats = () =>
+      worker.evaluate(() => ({ ...(globalThis as unknown as { __sseConnections: { state: { stats: Stats } } }).__sseConnections.state.stats }));
+    const page = await context.newPage();
+    await page.goto(`${serverUrl}/ingest.html`);
+    const before = await stats();
+    const t0 = Date.now();
+    const produceMs = await page.evaluate(
+      ([n, chunk]) => (window as unknown as { produce(n: number, c: number): Promise<number> }).produce(n, chunk),
+      [total, 1000] as const,
+    );
+    // Wait until the worker has taken every event (accepted or counted as dropped).
+    let s = await stats();
+    const deadline = Date.now() + 300_000;
+    while (s.accepted + s.droppedByPage - before.accepted - before.droppedByPage < total && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = await stats();
+    }
+    const ingestMs = Date.now() - t0;
+    const cdp = await Cdp.connectToProfile(browser.userDataDir);
+    try {
+      const { targetInfos } = await cdp.send<{ targetInfos: { targetId: string; type: string }[] }>('Target.getTargets');
+      const sw = targetInfos.find((t) => t.type === 'service_worker');
+      if (!sw) throw new Error('no service worker target');
+      const { sessionId } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', { targetId: sw.targetId, flatten: true });
+      await cdp.send('HeapProfiler.collectGarbage', {}, sessionId);
+      const heap = await cdp.send<{ usedSize: number }>('Runtime.getHeapUsage', {}, sessionId);
+      return {
+        produceMs,
+        ingestMs,
+        accepted: s.accepted - before.accepted,
+        dropped: s.droppedByPage - before.droppedByPage,
+        heapMB: heap.usedSize / 2 ** 20,
+      };
+    } finally {
+      cdp.close();
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+export async function ingest(runs = 5, total = 1_000_000): Promise<Row[]> {
+  const server = await startTestServer({ pagesDir: PAGES });
+  try {
+    log(`background ingest: ${runs} runs of ${total} events`);
+    const samples: Sample[] = [];
+    for (let i = 0; i < runs; i++) {
+      samples.push(await once(server.url, total));
+      log(`  run ${i + 1}: ${JSON.stringify(samples.at(-1))}`);
+    }
+    const rate = (s: Sample) => (s.accepted / s.ingestMs) * 1000;
+    const produced = (s: Sample) => (total / s.produceMs) * 1000;
+    return [
+      {
+        benchmark: 'background ingest',
+        metric: `events/s reduced by the worker (${total.toLocaleString('en')} events, real relay path)`,
+        value: Math.round(median(samples.map(rate))),
+        unit: 'ev/s',
+        baseline: Math.round(median(samples.map(produced))),
+        ratio: round(median(samples.map((s) => rate(s) / produced(s))), 3),
+        target: 'ratio ≥ 1 keeps up with the page',
+        runs,
+        note: `dropped by the page queue: median ${median(samples.map((s) => s.dropped))}`,
+      },
+      {
+        benchmark: 'background ingest',
+        metric: `worker heap after ${total.toLocaleString('en')} events (after GC)`,
+        value: round(median(samples.map((s) => s.heapMB)), 1),
+        unit: 'MB',
+        target: '≤ 64 MB',
+        runs,
+      },
+    ];
+  } finally {
+    await server.close();
+  }
+}
