@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { log, type Row } from './lib';
 import { pageOverhead } from './page-overhead';
 import { ingest } from './ingest';
+import { demoServer } from './demo-server';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   const suites: [string, () => Promise<Row[]>][] = [
     ['page', () => pageOverhead(runs)],
     ['ingest', () => ingest(runs, Number(process.env.BENCH_INGEST_EVENTS ?? 1_000_000))],
+    ['server', () => demoServer(runs)],
   ];
   const rows: Row[] = [];
   for (const [name, fn] of suites) {
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
   }
   const result = { at: new Date().toISOString(), machine: machine(), runs, rows };
   writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(result, null, 2) + '\n');
-  const md = `Measured by \`npm run bench\` on ${result.at.slice(0, 10)}, ${result.machine}. Medians of ${runs} runs, with and without the extension alternating in one run.\n\n${table(rows)}`;
+  const md = `Measured by \`npm run bench\` on ${result.at.slice(0, 10)}, ${result.machine}. Each figure is the median of ${runs} runs; a baseline is measured side by side in the same run, alternating (page overhead: without the extension; ingest: the page's own production rate; demo server: memory mode).\n\n${table(rows)}`;
   console.log(md);
   const readmePath = path.join(ROOT, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
