@@ -184,7 +184,7 @@ export class PersistentChatConnection {
       onFollower: () => this.becomeFollower(),
     };
     if (this.channel && locks) {
-      this.election = new LockElection(locks, lockName(this.projectId), cbs);
+      this.election = new LockElection(locks, lockName(this.projectId), cbs, this.opts.watchdogMs ?? 5000);
     } else if (this.channel && BC) {
       try {
         this.electionChannel = new BC(lockName(this.projectId));

@@ -24,6 +24,9 @@ export class LockElection implements Election {
     private readonly locks: LockManagerLike,
     private readonly name: string,
     private readonly cb: ElectionCallbacks,
+    /** how long the takeover guard stays held after a steal, so other followers that
+     *  judged the old leader dead at the same moment do not steal again from the new one */
+    private readonly takeoverGraceMs = 3000,
   ) {}
 
   get isLeader(): boolean {
@@ -84,7 +87,10 @@ export class LockElection implements Election {
       // Leave the normal queue, then steal; the frozen holder's request rejects when it wakes.
       this.abort?.abort();
       const t: Ticket = { gen };
-      return new Promise<void>((granted) => {
+      return new Promise<void>((done) => {
+        const granted = (): void => {
+          setTimeout(done, this.takeoverGraceMs);
+        };
         this.locks
           .request(this.name, { steal: true }, () => {
             granted();
