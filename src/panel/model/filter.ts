@@ -1,0 +1,159 @@
+/**
+ * The event log's filter: a compiled spec, a predicate, and an index of
+ * matching positions that is kept up to date incrementally (only new entries
+ * are looked at), so that a live log of 100,000 entries costs O(new) per
+ * update, and a full rescan happens only when the filter or the log changes.
+ */
+import type { LogEntry, LogKind } from '../../shared/protocol';
+import { kindsOf } from './kinds';
+import type { LogView } from './log-view';
+
+export interface FilterInput {
+  /** '' for all, a group id or one kind (see kinds.ts). */
+  kind: string;
+  /** Connection id ('' for any). */
+  connectionId: string;
+  /** Channel name ('' for any). */
+  channel: string;
+  text: string;
+  regex: boolean;
+  /** Only entries of this tab (null: every tab). */
+  tabId: number | null;
+  /** Hide entries of `tabId` up to this sequence number (preserve log off). */
+  hideUpToSeq: number | null;
+}
+
+export const EMPTY_FILTER: FilterInput = {
+  kind: '',
+  connectionId: '',
+  channel: '',
+  text: '',
+  regex: false,
+  tabId: null,
+  hideUpToSeq: null,
+};
+
+export interface CompiledFilter {
+  readonly input: FilterInput;
+  readonly test: (e: LogEntry) => boolean;
+  /** True when the filter lets every entry through (no scan needed). */
+  readonly all: boolean;
+}
+
+export type CompileResult = { ok: true; filter: CompiledFilter } | { ok: false; error: string };
+
+/** Longest pattern accepted; a long pattern is almost certainly a paste mistake. */
+export const MAX_PATTERN = 1000;
+
+/** Compile a user's text or regex; a bad regex is an error message, not an exception. */
+export function compileText(text: string, regex: boolean): { ok: true; match: ((s: string) => boolean) | null } | { ok: false; error: string } {
+  if (text === '') return { ok: true, match: null };
+  if (text.length > MAX_PATTERN) return { ok: false, error: `pattern longer than ${MAX_PATTERN} characters` };
+  if (regex) {
+    let re: RegExp;
+    try {
+      re = new RegExp(text, 'i');
+    } catch (error) {
+      return { ok: false, error: `invalid regular expression: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    return { ok: true, match: (s) => re.test(s) };
+  }
+  const needle = text.toLowerCase();
+  return { ok: true, match: (s) => s.toLowerCase().includes(needle) };
+}
+
+/** Text of an entry that the text filter searches. */
+export function searchableText(e: LogEntry): string {
+  let s = e.name;
+  if (e.type) s += '\n' + e.type;
+  if (e.preview) s += '\n' + e.preview;
+  if (e.info) s += '\n' + e.info;
+  if (e.lastEventId) s += '\n' + e.lastEventId;
+  if (e.status !== undefined) s += '\n' + e.status;
+  return s;
+}
+
+export function compileFilter(input: FilterInput): CompileResult {
+  const text = compileText(input.text, input.regex);
+  if (!text.ok) return text;
+  const kinds: ReadonlySet<LogKind> | null = kindsOf(input.kind);
+  const { connectionId, channel, tabId, hideUpToSeq } = input;
+  const match = text.match;
+  const all = kinds === null && connectionId === '' && channel === '' && match === null && tabId === null;
+  const test = (e: LogEntry): boolean => {
+    if (tabId !== null) {
+      if (e.tabId !== tabId) return false;
+      if (hideUpToSeq !== null && e.seq <= hideUpToSeq) return false;
+    }
+    if (kinds !== null && !kinds.has(e.kind)) return false;
+    if (connectionId !== '' && e.ref !== connectionId) return false;
+    if (channel !== '' && (!e.kind.startsWith('bc:') || e.name !== channel)) return false;
+    if (match !== null && !match(searchableText(e))) return false;
+    return true;
+  };
+  return { ok: true, filter: { input, test, all } };
+}
+
+/** Matching absolute positions of a log view. */
+export interface FilterIndex {
+  readonly filter: CompiledFilter;
+  readonly epoch: number;
+  /** Absolute positions scanned so far (exclusive). */
+  readonly scannedTo: number;
+  /** Matching positions, ascending: `matches[head .. length)` belong to this index. */
+  readonly matches: number[];
+  readonly head: number;
+  readonly length: number;
+}
+
+export function indexSize(index: FilterIndex): number {
+  return index.length - index.head;
+}
+
+/** Absolute position of the i-th match (0 = oldest shown). */
+export function matchAt(index: FilterIndex, i: number): number | undefined {
+  if (i < 0 || index.head + i >= index.length) return undefined;
+  return index.matches[index.head + i];
+}
+
+/**
+ * Bring `previous` up to date with `view` for `filter`: scans only entries it
+ * has not seen when the filter and epoch are unchanged, else everything.
+ * Like the log, the matches array is shared and only appended past the
+ * newest index's length, so an older index keeps meaning what it meant.
+ */
+export function updateIndex(previous: FilterIndex | null, view: LogView, filter: CompiledFilter): FilterIndex {
+  const reuse =
+    previous !== null &&
+    previous.filter === filter &&
+    previous.epoch === view.epoch &&
+    previous.scannedTo <= view.end &&
+    previous.scannedTo >= view.start;
+  let matches: number[];
+  let head: number;
+  if (reuse) {
+    matches = previous.matches.length === previous.length ? previous.matches : previous.matches.slice(0, previous.length);
+    head = previous.head;
+  } else {
+    matches = [];
+    head = 0;
+  }
+  const from = reuse ? previous.scannedTo : view.start;
+  const { arr, offset } = view;
+  if (filter.all) {
+    for (let pos = from; pos < view.end; pos++) matches.push(pos);
+  } else {
+    const test = filter.test;
+    for (let pos = from; pos < view.end; pos++) {
+      const e = arr[pos - offset];
+      if (e !== undefined && test(e)) matches.push(pos);
+    }
+  }
+  // Evicted entries leave the front.
+  while (head < matches.length && (matches[head] ?? 0) < view.start) head++;
+  if (head > 4096 && head > matches.length / 2) {
+    matches = matches.slice(head);
+    head = 0;
+  }
+  return { filter, epoch: view.epoch, scannedTo: view.end, matches, head, length: matches.length };
+}

@@ -1,0 +1,68 @@
+/**
+ * The panel's copy of the event log, kept so that appending k entries costs
+ * O(k), not O(n): a view is a window [start, end) of absolute positions over
+ * a shared, append-only array. Appending writes past the newest view's end,
+ * where no older view looks, so every view a component or a paused log still
+ * holds keeps showing exactly what it showed (the functions below are pure
+ * for their callers). Absolute positions never change within an epoch, so
+ * filter indexes built over one view stay valid for the next.
+ */
+import type { LogEntry } from '../../shared/protocol';
+
+export interface LogView {
+  /** Shared backing array; `arr[i - offset]` is the entry at absolute position i. */
+  readonly arr: LogEntry[];
+  /** Absolute position of `arr[0]`. */
+  readonly offset: number;
+  /** First absolute position in the view. */
+  readonly start: number;
+  /** One past the last absolute position in the view. */
+  readonly end: number;
+  /** Changes when the log is replaced; positions of different epochs are unrelated. */
+  readonly epoch: number;
+}
+
+export const emptyLogView = (epoch = 0): LogView => ({ arr: [], offset: 0, start: 0, end: 0, epoch });
+
+export function logSize(view: LogView): number {
+  return view.end - view.start;
+}
+
+/** Entry at absolute position `pos` (must be within the view). */
+export function entryAt(view: LogView, pos: number): LogEntry | undefined {
+  if (pos < view.start || pos >= view.end) return undefined;
+  return view.arr[pos - view.offset];
+}
+
+/** Entries of the view, oldest first (a copy; O(n), for export and tests). */
+export function logEntries(view: LogView): LogEntry[] {
+  return view.arr.slice(view.start - view.offset, view.end - view.offset);
+}
+
+/** A new log holding `entries` (newest `limit` kept). */
+export function replaceLog(previous: LogView, entries: readonly LogEntry[], limit: number): LogView {
+  const kept = entries.length > limit ? entries.slice(entries.length - limit) : entries.slice();
+  return { arr: kept, offset: 0, start: 0, end: kept.length, epoch: previous.epoch + 1 };
+}
+
+/** `view` plus `entries`, the oldest dropped beyond `limit`. */
+export function appendLog(view: LogView, entries: readonly LogEntry[], limit: number): LogView {
+  if (entries.length === 0) return view;
+  let arr = view.arr;
+  let offset = view.offset;
+  if (view.end - offset !== arr.length) {
+    // Somebody already appended past this view: branch off with a copy.
+    arr = arr.slice(view.start - offset, view.end - offset);
+    offset = view.start;
+  }
+  for (const e of entries) arr.push(e);
+  const end = view.end + entries.length;
+  const start = Math.max(view.start, end - limit);
+  // Drop evicted entries from the array once they are half of it, so memory
+  // stays bounded while appends stay amortised O(1).
+  if (start - offset > Math.max(1024, limit / 2)) {
+    arr = arr.slice(start - offset);
+    offset = start;
+  }
+  return { arr, offset, start, end, epoch: view.epoch };
+}
