@@ -20,7 +20,7 @@ import { safely } from './guard';
 import { HeaderPicker, isEventStream, normalizeMethod } from './fetch-headers';
 import { dataProperty } from './lock-options';
 import { replaceValue, wrapMethod } from './native-look';
-import { apply, getOwnPropertyDescriptor, getPrototypeOf, isObjectLike, NativePromise, NativeWeakMap, slice, then, wmGet, wmSet } from './natives';
+import { apply, getOwnPropertyDescriptor, getPrototypeOf, isObjectLike, NativePromise, NativeWeakMap, slice, observe, wmGet, wmSet } from './natives';
 import { createSseStream } from './sse-stream';
 import { textPreview, utf8Length } from './text';
 
@@ -109,7 +109,7 @@ export function installFetch(win: Window & typeof globalThis): void {
       cancel() {
         if (stream.ended) return;
         finish('abort');
-        then(apply(readerCancel, reader, []) as Promise<void>, noop, noop);
+        observe(apply(readerCancel, reader, []) as Promise<void>, noop, noop);
       },
     };
     const sse = createSseStream((event) => {
@@ -134,7 +134,7 @@ export function installFetch(win: Window & typeof globalThis): void {
       collected?.register(pageBody, stream);
     }
     const pump = (): void => {
-      then(
+      observe(
         apply(read_, reader, []) as Promise<ReadableStreamReadResult<Uint8Array>>,
         (result) =>
           safely('fetch:read', () => {

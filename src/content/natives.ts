@@ -78,7 +78,7 @@ export function numberText(n: number): string {
  * handlers. Never use it on a page-provided promise the page might leave
  * unhandled: attaching a rejection handler would hide its unhandledrejection.
  */
-export function then<T>(
+export function observe<T>(
   promise: Promise<T>,
   onFulfilled: (value: T) => void,
   onRejected: (reason: unknown) => void,

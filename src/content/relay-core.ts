@@ -10,15 +10,19 @@
  * - The port is opened on the first batch with content (a page without SSE,
  *   channels or locks never wakes the worker), and hello is sent first on
  *   every (re)connection.
- * - When the port disconnects (the worker stopped or restarted), messages
- *   are buffered (bounded; the oldest batches are dropped and their events
- *   counted in `dropped`) and the port is reopened after a short delay.
+ * - Batches carry an increasing `seq` and stay buffered until the worker
+ *   acknowledges them (`relay:ack`, sent once persisted). When the port
+ *   disconnects (the worker stopped or restarted) the port is reopened after
+ *   a short delay, hello goes first, then every unacknowledged batch again;
+ *   the worker drops numbers it already applied. The buffer is bounded: the
+ *   oldest batches go first, and those never sent are counted in `dropped`.
  * - Nothing here throws to its caller.
  */
 import {
   LIMITS,
   parsePageBatch,
   parsePageConfig,
+  parseRelayAck,
   PROTOCOL_VERSION,
   type PageConfig,
   type RelayMessage,
@@ -39,6 +43,8 @@ export interface RelayOptions {
   /** Deliver a JSON string to the page (RELAY_EVENT_TYPE). */
   toPage: (json: string) => void;
   setTimer: (fn: () => void, ms: number) => void;
+  /** False once the extension context is gone for good (extension reloaded): stop reconnecting. */
+  alive?: () => boolean;
   /** Batches kept while the port is down. */
   maxBuffered?: number;
 }
@@ -56,9 +62,13 @@ export interface Relay {
   fromPage(detail: unknown): void;
   readonly stats: RelayStats;
   readonly connected: boolean;
+  /** Batches kept until the worker acknowledges them. */
+  readonly unacknowledged: number;
 }
 
 const RECONNECT_MS = [50, 250, 1000, 5000];
+
+type Batch = Extract<RelayMessage, { kind: 'relay:batch' }> & { seq: number };
 
 export function createRelay(options: RelayOptions): Relay {
   const maxBuffered = options.maxBuffered ?? 256;
@@ -67,9 +77,19 @@ export function createRelay(options: RelayOptions): Relay {
   let wanted = false;
   let reconnectScheduled = false;
   let failures = 0;
-  const buffer: Extract<RelayMessage, { kind: 'relay:batch' }>[] = [];
-  let pendingDropped = 0;
+  /** Batches not yet acknowledged, oldest first; those with seq <= sentSeq went out on this port. */
+  const buffer: Batch[] = [];
+  let nextSeq = 1;
+  let sentSeq = 0;
   const stats: RelayStats = { forwarded: 0, rejected: 0, droppedByRelay: 0, connects: 0 };
+
+  function isAlive(): boolean {
+    try {
+      return options.alive ? options.alive() : true;
+    } catch {
+      return false;
+    }
+  }
 
   function sendConfig(): void {
     try {
@@ -90,7 +110,7 @@ export function createRelay(options: RelayOptions): Relay {
   }
 
   function scheduleReconnect(): void {
-    if (reconnectScheduled) return;
+    if (reconnectScheduled || !isAlive()) return;
     reconnectScheduled = true;
     const delay = RECONNECT_MS[Math.min(failures, RECONNECT_MS.length - 1)] ?? 5000;
     failures++;
@@ -100,10 +120,24 @@ export function createRelay(options: RelayOptions): Relay {
     }, delay);
   }
 
-  function onDisconnect(which: PortLike): void {
+  function lost(which: PortLike): void {
     if (port !== which) return;
     port = null;
+    sentSeq = 0; // everything unacknowledged goes again on the next port
     scheduleReconnect();
+  }
+
+  function onPortMessage(message: unknown): void {
+    const ack = parseRelayAck(message);
+    if (ack) {
+      while (buffer.length > 0 && (buffer[0] as Batch).seq <= ack.seq) buffer.shift();
+      failures = 0;
+      return;
+    }
+    const next = parsePageConfig(message);
+    if (!next) return;
+    config = next;
+    sendConfig();
   }
 
   function open(): void {
@@ -111,12 +145,13 @@ export function createRelay(options: RelayOptions): Relay {
     let p: PortLike;
     try {
       p = options.connect();
-      p.onDisconnect.addListener(() => onDisconnect(p));
+      p.onDisconnect.addListener(() => lost(p));
       p.onMessage.addListener((message) => {
-        const next = parsePageConfig(message);
-        if (!next) return;
-        config = next;
-        sendConfig();
+        try {
+          onPortMessage(message);
+        } catch {
+          // A bad message from the worker must not break the relay.
+        }
       });
       p.postMessage(hello());
     } catch {
@@ -125,41 +160,41 @@ export function createRelay(options: RelayOptions): Relay {
       return;
     }
     port = p;
+    sentSeq = 0;
     stats.connects++;
     drain();
   }
 
   function drain(): void {
-    while (port && buffer.length > 0) {
-      const message = buffer[0] as Extract<RelayMessage, { kind: 'relay:batch' }>;
+    for (let i = 0; port && i < buffer.length; i++) {
+      const batch = buffer[i] as Batch;
+      if (batch.seq <= sentSeq) continue;
       try {
-        port.postMessage(message);
+        port.postMessage(batch);
       } catch {
-        port = null;
-        scheduleReconnect();
+        const p = port;
+        lost(p);
         return;
       }
-      buffer.shift();
+      sentSeq = batch.seq;
       stats.forwarded++;
-      failures = 0;
     }
   }
 
-  function enqueue(message: Extract<RelayMessage, { kind: 'relay:batch' }>): void {
-    message.dropped += pendingDropped;
-    pendingDropped = 0;
-    buffer.push(message);
+  function enqueue(batch: Batch): void {
+    buffer.push(batch);
     while (buffer.length > maxBuffered) {
-      const lost = buffer.shift();
-      if (!lost) break;
-      const lostEvents = lost.events.length + lost.dropped;
-      stats.droppedByRelay += lost.events.length;
-      // Counted into the next batch that does get through.
-      const next = buffer[0];
-      if (next) next.dropped += lostEvents;
-      else pendingDropped += lostEvents;
+      const old = buffer.shift() as Batch;
+      // A batch that went out may well be applied: forget it quietly. One
+      // that never went out is lost: count its events as dropped.
+      if (old.seq > sentSeq) {
+        stats.droppedByRelay += old.events.length;
+        const next = buffer.find((b) => b.seq > sentSeq && b !== batch) ?? batch;
+        next.dropped += old.events.length + old.dropped;
+      }
     }
-    if (!port) open();
+    // While a reconnect is scheduled, wait for it (backoff) instead of hammering connect().
+    if (!port && !reconnectScheduled) open();
     drain();
   }
 
@@ -178,6 +213,7 @@ export function createRelay(options: RelayOptions): Relay {
       enqueue({
         kind: 'relay:batch',
         docId: options.docId,
+        seq: nextSeq++,
         events: batch.events,
         invalid: batch.invalid,
         dropped: batch.dropped,
@@ -193,6 +229,9 @@ export function createRelay(options: RelayOptions): Relay {
     stats,
     get connected() {
       return port !== null;
+    },
+    get unacknowledged() {
+      return buffer.length;
     },
   };
 }

@@ -20,6 +20,8 @@ function start(): void {
     setTimer: (fn, ms) => {
       setTimeout(fn, ms);
     },
+    // After the extension is reloaded or removed, this relay's runtime is gone for good.
+    alive: () => typeof browser.runtime?.id === 'string',
   });
   // Capture phase on window: we see the page script's events before any page listener can stop them.
   window.addEventListener(

@@ -31,7 +31,7 @@ import {
   nullObject,
   ownKeys,
   slice,
-  then,
+  observe,
 } from './natives';
 
 interface Held {
@@ -140,7 +140,7 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
         const h = held;
         if (isPlainNativePromise(result)) {
           // The browser holds the lock until this promise settles; so do we.
-          then(result, () => safely('lock:release', () => release(name, h)), () => safely('lock:release', () => release(name, h)));
+          observe(result, () => safely('lock:release', () => release(name, h)), () => safely('lock:release', () => release(name, h)));
         } else if (!isThenable(result)) {
           release(name, h);
         }

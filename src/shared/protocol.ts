@@ -269,6 +269,14 @@ export function parseRelayMessage(raw: unknown): RelayMessage | null {
   };
 }
 
+const RelayAckSchema = v.object({ kind: v.literal('relay:ack'), seq: count });
+
+/** The relay validates the worker's acknowledgements too. */
+export function parseRelayAck(raw: unknown): RelayAck | null {
+  const r = v.safeParse(RelayAckSchema, raw);
+  return r.success ? r.output : null;
+}
+
 /** Worker -> relay -> page: settings the page script honours. */
 export interface PageConfig {
   kind: 'config';

@@ -9,7 +9,6 @@ import type { Snapshot, SnapshotConnection } from '../../../src/shared/protocol'
 import { startInstrumentationServer, SCRIPTS, type InstrumentationServer } from './server';
 
 const test = base.extend<{ iserver: InstrumentationServer }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring.
   iserver: async ({}, use) => {
     const server = await startInstrumentationServer();
     await use(server);

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { createRelay, type PortLike } from '../../../src/content/relay-core';
+import { encodeBatch, encodeEvent } from '../../../src/content/encode';
+import { LIMITS, PAGE_SOURCE, type PageEvent } from '../../../src/shared/protocol';
+
+class FakePort implements PortLike {
+  sent: unknown[] = [];
+  private messageListeners: ((m: unknown) => void)[] = [];
+  private disconnectListeners: (() => void)[] = [];
+  broken = false;
+  onMessage = { addListener: (l: (m: unknown) => void) => void this.messageListeners.push(l) };
+  onDisconnect = { addListener: (l: () => void) => void this.disconnectListeners.push(l) };
+  postMessage(m: unknown): void {
+    if (this.broken) throw new Error('Attempting to use a disconnected port object');
+    this.sent.push(structuredClone(m));
+  }
+  disconnect(): void {}
+  /** The worker side speaks. */
+  deliver(m: unknown): void {
+    for (const l of this.messageListeners) l(m);
+  }
+  /** The worker went away. */
+  drop(): void {
+    this.broken = true;
+    for (const l of this.disconnectListeners) l();
+  }
+}
+
+const ev = (n: number): PageEvent => ({ kind: 'es:open', t: n, id: n });
+const batch = (...events: PageEvent[]) => encodeBatch(events.map(encodeEvent).join(','), 0);
+
+function setup(options: { maxBuffered?: number; connectFails?: number } = {}) {
+  const ports: FakePort[] = [];
+  const toPage: string[] = [];
+  const timers: (() => void)[] = [];
+  let failures = options.connectFails ?? 0;
+  const relay = createRelay({
+    connect: () => {
+      if (failures > 0) {
+        failures--;
+        throw new Error('Extension context invalidated.');
+      }
+      const p = new FakePort();
+      ports.push(p);
+      return p;
+    },
+    docId: 'doc-1',
+    url: () => 'http://page/',
+    title: () => 'Page',
+    toPage: (json) => toPage.push(json),
+    setTimer: (fn) => timers.push(fn),
+    ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
+  });
+  const fire = () => {
+    while (timers.length) timers.shift()?.();
+  };
+  return { relay, ports, toPage, fire };
+}
+
+describe('relay', () => {
+  it('announces itself to the page with the default config and answers pings without waking the worker', () => {
+    const { relay, ports, toPage } = setup();
+    expect(toPage.map((j) => JSON.parse(j))).toEqual([{ kind: 'config', previewBytes: LIMITS.defaultPreview }]);
+    relay.fromPage(encodeBatch('', 0));
+    expect(toPage).toHaveLength(2);
+    expect(ports).toHaveLength(0);
+  });
+
+  it('rejects anything that is not a valid page batch', () => {
+    const { relay, ports } = setup();
+    for (const bad of [
+      42,
+      null,
+      'not json',
+      JSON.stringify({ source: 'other', v: 1, events: [ev(1)], dropped: 0 }),
+      JSON.stringify({ source: PAGE_SOURCE, v: 99, events: [ev(1)], dropped: 0 }),
+      JSON.stringify({ source: PAGE_SOURCE, v: 1, events: 'x', dropped: 0 }),
+      'x'.repeat(LIMITS.maxBatchChars + 1),
+    ]) {
+      relay.fromPage(bad);
+    }
+    expect(relay.stats.rejected).toBe(7);
+    expect(ports).toHaveLength(0);
+  });
+
+  it('forwards hello first, then numbered batches; invalid events are counted, not forwarded', () => {
+    const { relay, ports } = setup();
+    relay.fromPage(JSON.stringify({ source: PAGE_SOURCE, v: 1, events: [ev(1), { kind: 'bogus' }], dropped: 3 }));
+    relay.fromPage(batch(ev(2)));
+    const [port] = ports;
+    expect(port?.sent).toEqual([
+      { kind: 'relay:hello', v: 1, docId: 'doc-1', url: 'http://page/', title: 'Page' },
+      { kind: 'relay:batch', docId: 'doc-1', seq: 1, events: [ev(1)], invalid: 1, dropped: 3 },
+      { kind: 'relay:batch', docId: 'doc-1', seq: 2, events: [ev(2)], invalid: 0, dropped: 0 },
+    ]);
+  });
+
+  it('passes a valid config from the worker to the page, and ignores invalid ones', () => {
+    const { relay, ports, toPage } = setup();
+    relay.fromPage(batch(ev(1)));
+    ports[0]?.deliver({ kind: 'config', previewBytes: 100 });
+    ports[0]?.deliver({ kind: 'config', previewBytes: -1 });
+    ports[0]?.deliver({ kind: 'config', previewBytes: 1e9 });
+    expect(toPage.map((j) => JSON.parse(j))).toEqual([
+      { kind: 'config', previewBytes: LIMITS.defaultPreview },
+      { kind: 'config', previewBytes: 100 },
+    ]);
+    relay.fromPage(encodeBatch('', 0)); // a later ping gets the current config
+    expect(JSON.parse(toPage.at(-1) as string)).toEqual({ kind: 'config', previewBytes: 100 });
+  });
+
+  it('keeps batches until acknowledged and sends them again, after hello, on a new port', () => {
+    const { relay, ports, fire } = setup();
+    relay.fromPage(batch(ev(1)));
+    relay.fromPage(batch(ev(2)));
+    ports[0]?.deliver({ kind: 'relay:ack', seq: 1 });
+    expect(relay.unacknowledged).toBe(1);
+    ports[0]?.drop();
+    expect(relay.connected).toBe(false);
+    relay.fromPage(batch(ev(3))); // buffered while down
+    fire();
+    expect(relay.connected).toBe(true);
+    expect(ports[1]?.sent).toEqual([
+      { kind: 'relay:hello', v: 1, docId: 'doc-1', url: 'http://page/', title: 'Page' },
+      { kind: 'relay:batch', docId: 'doc-1', seq: 2, events: [ev(2)], invalid: 0, dropped: 0 },
+      { kind: 'relay:batch', docId: 'doc-1', seq: 3, events: [ev(3)], invalid: 0, dropped: 0 },
+    ]);
+    ports[1]?.deliver({ kind: 'relay:ack', seq: 3 });
+    expect(relay.unacknowledged).toBe(0);
+  });
+
+  it('retries when connect throws (worker or extension gone) and never throws itself', () => {
+    const { relay, ports, fire } = setup({ connectFails: 2 });
+    expect(() => relay.fromPage(batch(ev(1)))).not.toThrow();
+    expect(ports).toHaveLength(0);
+    fire();
+    fire();
+    expect(ports).toHaveLength(1);
+    expect(ports[0]?.sent).toHaveLength(2);
+  });
+
+  it('bounds its buffer while down: the oldest unsent batches go, counted as dropped', () => {
+    const { relay, ports, fire } = setup({ maxBuffered: 3, connectFails: 1 });
+    for (let i = 1; i <= 6; i++) relay.fromPage(batch(ev(i)));
+    expect(relay.unacknowledged).toBe(3);
+    fire();
+    const batches = ports[0]?.sent.slice(1) as { seq: number; dropped: number }[];
+    expect(batches.map((b) => b.seq)).toEqual([4, 5, 6]);
+    expect(batches[0]?.dropped).toBe(3);
+    expect(relay.stats.droppedByRelay).toBe(3);
+  });
+
+  it('treats a postMessage that throws as a lost port', () => {
+    const { relay, ports, fire } = setup();
+    relay.fromPage(batch(ev(1)));
+    (ports[0] as FakePort).broken = true;
+    expect(() => relay.fromPage(batch(ev(2)))).not.toThrow();
+    expect(relay.connected).toBe(false);
+    fire();
+    expect((ports[1]?.sent as { kind: string; seq?: number }[]).map((m) => m.seq ?? m.kind)).toEqual(['relay:hello', 1, 2]);
+  });
+});
+
+describe('relay after the extension is gone', () => {
+  it('stops reconnecting once alive() says the context is gone', () => {
+    const timers: (() => void)[] = [];
+    let alive = true;
+    let connects = 0;
+    const relay = createRelay({
+      connect: () => {
+        connects++;
+        throw new Error('Extension context invalidated.');
+      },
+      docId: 'd',
+      url: () => '',
+      title: () => '',
+      toPage: () => undefined,
+      setTimer: (fn) => timers.push(fn),
+      alive: () => alive,
+    });
+    relay.fromPage(batch(ev(1)));
+    expect(timers).toHaveLength(1);
+    alive = false;
+    timers.shift()?.();
+    expect(connects).toBe(2);
+    expect(timers).toHaveLength(0);
+  });
+});
