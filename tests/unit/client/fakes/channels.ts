@@ -12,6 +12,9 @@ interface Endpoint {
   name: string;
   listeners: Set<Listener>;
   closed: boolean;
+  /** messages in arrival order; one task delivers one message, like the browser */
+  inbox: unknown[];
+  scheduled: boolean;
 }
 
 export class ChannelHub {
@@ -26,7 +29,7 @@ export class ChannelHub {
     return class FakeBroadcastChannel implements ChannelLike {
       private readonly ep: Endpoint;
       constructor(name: string) {
-        this.ep = { tab, name, listeners: new Set(), closed: false };
+        this.ep = { tab, name, listeners: new Set(), closed: false, inbox: [], scheduled: false };
         hub.endpoints.add(this.ep);
       }
       postMessage(message: unknown): void {
@@ -64,10 +67,26 @@ export class ChannelHub {
     this.log.push({ tab: from.tab, name: from.name, data });
     for (const ep of this.endpoints) {
       if (ep === from || ep.name !== from.name || ep.closed) continue;
-      setTimeout(() => {
-        if (ep.closed || this.frozen.has(ep.tab) || !this.endpoints.has(ep)) return;
-        for (const l of [...ep.listeners]) l({ data: structuredClone(data) });
-      }, 0);
+      ep.inbox.push(data);
+      this.schedule(ep);
     }
+  }
+
+  // A per-receiver queue keeps each sender's messages in order, as BroadcastChannel does
+  // (fake timers may reorder separate zero-delay timers created inside and outside a timer).
+  private schedule(ep: Endpoint): void {
+    if (ep.scheduled) return;
+    ep.scheduled = true;
+    setTimeout(() => {
+      ep.scheduled = false;
+      const data = ep.inbox.shift();
+      if (ep.closed || !this.endpoints.has(ep)) return;
+      if (this.frozen.has(ep.tab)) {
+        ep.inbox.length = 0; // a frozen tab misses what was said meanwhile
+        return;
+      }
+      for (const l of [...ep.listeners]) l({ data: structuredClone(data) });
+      if (ep.inbox.length) this.schedule(ep);
+    }, 0);
   }
 }
