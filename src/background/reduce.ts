@@ -210,6 +210,12 @@ function applyPageEvent(
   e: PageEvent,
   rules: ProjectKeyRules,
 ): void {
+  if (isOrphan(state, tabId, docId, e)) {
+    // An event about a connection, channel or lock this document never
+    // created: forged, or about something long evicted. Counted, not kept.
+    state.stats.invalid++;
+    return;
+  }
   state.stats.accepted++;
   const base = { t: e.t, tabId, frameId };
   switch (e.kind) {
@@ -431,6 +437,16 @@ function applyPageEvent(
     default:
       assertNever(e);
   }
+}
+
+const CREATES = new Set<PageEvent['kind']>(['es:create', 'fetch:open', 'bc:create', 'lock:request', 'hook:role', 'wrapper:error']);
+
+function isOrphan(state: State, tabId: number, docId: string, e: PageEvent): boolean {
+  if (CREATES.has(e.kind) || !('id' in e)) return false;
+  const id = entityId(tabId, docId, e.id);
+  if (e.kind.startsWith('bc:')) return !state.channels.has(id);
+  if (e.kind.startsWith('lock:')) return !state.locks.has(id);
+  return !state.connections.has(id);
 }
 
 /** Keep at most BOUNDS.closedEntities closed entries in a table (oldest first out). */

@@ -7,7 +7,7 @@ export const T0 = 1_700_000_000_000;
 
 export function tab(tabId: number, docId = `doc-${tabId}`, url = `http://app.test/tab${tabId}`) {
   const hello: Action = { kind: 'doc:hello', tabId, frameId: 0, docId, url, title: `Tab ${tabId}`, t: T0 };
-  const events = (t: number, ...list: PageEvent[]): Action => ({
+  const events = (t: number, ...list: PageEvent[]): Extract<Action, { kind: 'doc:events' }> => ({
     kind: 'doc:events',
     tabId,
     frameId: 0,

@@ -156,7 +156,7 @@ describe('channels, locks and the log', () => {
 
   it('counts invalid and page-dropped events', () => {
     const a = tab(1);
-    const s = run([a.hello, { ...a.events(T0), invalid: 3, dropped: 7 } as never]);
+    const s = run([a.hello, { ...a.events(T0), invalid: 3, dropped: 7 }]);
     expect(s.stats).toMatchObject({ invalid: 3, droppedByPage: 7 });
   });
 
@@ -186,5 +186,22 @@ describe('relay batches sent again after a reconnect', () => {
     const c = [...s.connections.values()][0]!;
     expect(c.messageCount).toBe(3);
     expect(c.lastEventId).toBe('3');
+  });
+});
+
+describe('orphans', () => {
+  it('an event about something the document never created is counted invalid, not logged', () => {
+    const a = tab(1);
+    const s = run([
+      a.hello,
+      a.events(
+        T0,
+        { kind: 'bc:post', t: T0, id: 9, size: 1, preview: 'x' },
+        { kind: 'es:message', t: T0, id: 9, type: 'message', preview: 'x', size: 1, lastEventId: '' },
+        { kind: 'lock:granted', t: T0, id: 9 },
+      ),
+    ]);
+    expect(s.stats).toMatchObject({ invalid: 3, accepted: 0 });
+    expect(s.log).toEqual([]);
   });
 });
