@@ -62,15 +62,16 @@ export function compileText(text: string, regex: boolean): { ok: true; match: ((
   return { ok: true, match: (s) => s.toLowerCase().includes(needle) };
 }
 
-/** Text of an entry that the text filter searches. */
-export function searchableText(e: LogEntry): string {
-  let s = e.name;
-  if (e.type) s += '\n' + e.type;
-  if (e.preview) s += '\n' + e.preview;
-  if (e.info) s += '\n' + e.info;
-  if (e.lastEventId) s += '\n' + e.lastEventId;
-  if (e.status !== undefined) s += '\n' + e.status;
-  return s;
+/** Does any searchable field of the entry match? Fields are tested one by one, so ^ and $ anchor to a field. */
+export function matchesText(e: LogEntry, match: (s: string) => boolean): boolean {
+  return (
+    match(e.name) ||
+    (e.preview !== undefined && match(e.preview)) ||
+    (e.type !== undefined && match(e.type)) ||
+    (e.info !== undefined && match(e.info)) ||
+    (e.lastEventId !== undefined && e.lastEventId !== '' && match(e.lastEventId)) ||
+    (e.status !== undefined && match(String(e.status)))
+  );
 }
 
 export function compileFilter(input: FilterInput): CompileResult {
@@ -88,7 +89,7 @@ export function compileFilter(input: FilterInput): CompileResult {
     if (kinds !== null && !kinds.has(e.kind)) return false;
     if (connectionId !== '' && e.ref !== connectionId) return false;
     if (channel !== '' && (!e.kind.startsWith('bc:') || e.name !== channel)) return false;
-    if (match !== null && !match(searchableText(e))) return false;
+    if (match !== null && !matchesText(e, match)) return false;
     return true;
   };
   return { ok: true, filter: { input, test, all } };
