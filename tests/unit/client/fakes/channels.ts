@@ -51,6 +51,7 @@ export class ChannelHub {
 
   freeze(tab: string): void {
     this.frozen.add(tab);
+    for (const ep of this.endpoints) if (ep.tab === tab) ep.inbox.length = 0;
   }
 
   thaw(tab: string): void {
@@ -66,7 +67,7 @@ export class ChannelHub {
     if (this.frozen.has(from.tab) || !this.endpoints.has(from)) return;
     this.log.push({ tab: from.tab, name: from.name, data });
     for (const ep of this.endpoints) {
-      if (ep === from || ep.name !== from.name || ep.closed) continue;
+      if (ep === from || ep.name !== from.name || ep.closed || this.frozen.has(ep.tab)) continue;
       ep.inbox.push(data);
       this.schedule(ep);
     }
