@@ -121,7 +121,7 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
         // Not an EventTarget: the native call rejects; nothing to watch.
       }
     }
-    const wrapped = function (this: unknown, lock: unknown): unknown {
+    const wrapped = function (lock: unknown): unknown {
       let held: Held | undefined;
       safely('lock:grant', () => {
         settled = true;
@@ -130,7 +130,9 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
       });
       let result: unknown;
       try {
-        result = apply(callback, this, [lock]);
+        // WebIDL calls the callback with `this` undefined; our bundle is sloppy
+        // code, so pass undefined explicitly rather than our own `this`.
+        result = apply(callback, undefined, [lock]);
       } catch (error) {
         if (held) safely('lock:release', () => release(name, held as Held));
         throw error;
