@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { readLockRequest } from '../../../src/content/lock-options';
+import { isEventStream, HeaderPicker, normalizeMethod } from '../../../src/content/fetch-headers';
+import { readDeclaration } from '../../../src/content/hook';
+import { isOn, resetGuardForTests, safely, setFailureReporter } from '../../../src/content/guard';
+
+const cb = () => undefined;
+const never = () => false;
+
+describe('readLockRequest', () => {
+  it('reads both call shapes and the options', () => {
+    expect(readLockRequest(['a', cb], never)).toMatchObject({ name: 'a', mode: 'exclusive', ifAvailable: false, steal: false, signal: null, callbackIndex: 1, rejects: null });
+    const signal = {};
+    expect(readLockRequest(['a', { mode: 'shared', ifAvailable: 1 }, cb], never)).toMatchObject({ mode: 'shared', ifAvailable: true, callbackIndex: 2 });
+    expect(readLockRequest(['a', { signal }, cb], never)).toMatchObject({ signal });
+    expect(readLockRequest(['a', null, cb], never)).toMatchObject({ mode: 'exclusive', callbackIndex: 2 });
+    // Inherited data properties count, as they do for the browser.
+    expect(readLockRequest(['a', Object.create({ mode: 'shared' }), cb], never)).toMatchObject({ mode: 'shared' });
+  });
+
+  it('predicts the requests the browser rejects before queueing', () => {
+    expect(readLockRequest(['-x', cb], never)?.rejects).toMatch(/-/);
+    expect(readLockRequest(['a', { steal: true, ifAvailable: true }, cb], never)?.rejects).toBeTruthy();
+    expect(readLockRequest(['a', { steal: true, mode: 'shared' }, cb], never)?.rejects).toBeTruthy();
+    expect(readLockRequest(['a', { steal: true, signal: {} }, cb], never)?.rejects).toBeTruthy();
+    expect(readLockRequest(['a', { signal: {} }, cb], () => true)?.rejects).toMatch(/aborted/);
+  });
+
+  it('leaves alone what it cannot read without running page code', () => {
+    let calls = 0;
+    const options = {
+      get mode() {
+        calls++;
+        return 'shared';
+      },
+    };
+    expect(readLockRequest(['a', options, cb], never)).toBeNull();
+    expect(readLockRequest([{ toString: () => 'a' }, cb], never)).toBeNull();
+    expect(readLockRequest(['a', 'not a function'], never)).toBeNull();
+    expect(readLockRequest(['a', { mode: 'bogus' }, cb], never)).toBeNull();
+    expect(calls).toBe(0);
+  });
+});
+
+describe('fetch helpers', () => {
+  it('recognises text/event-stream with parameters and any case', () => {
+    expect(isEventStream('text/event-stream')).toBe(true);
+    expect(isEventStream('Text/Event-Stream; charset=utf-8')).toBe(true);
+    expect(isEventStream(' text/event-stream ;x=y')).toBe(true);
+    expect(isEventStream('text/event-streams')).toBe(false);
+    expect(isEventStream('application/json')).toBe(false);
+    expect(isEventStream(null)).toBe(false);
+  });
+
+  it('keeps headers of interest, bounded', () => {
+    const p = new HeaderPicker();
+    p.add('content-type', 'text/event-stream');
+    p.add('retry-after', '10');
+    p.add('x-sse-connection-limit', '5');
+    p.add('ratelimit-remaining', '0');
+    p.add('set-cookie', 'secret');
+    p.add('date', 'today');
+    p.add('x-long', 'v'.repeat(5000));
+    expect(Object.keys(p.headers)).toEqual(['content-type', 'retry-after', 'x-sse-connection-limit', 'ratelimit-remaining', 'x-long']);
+    expect(p.headers['x-long']).toHaveLength(1024);
+    for (let i = 0; i < 100; i++) p.add(`x-${i}`, '1');
+    expect(Object.keys(p.headers)).toHaveLength(32);
+  });
+
+  it('normalises methods as fetch does', () => {
+    expect(normalizeMethod('post')).toBe('POST');
+    expect(normalizeMethod('patch')).toBe('patch');
+    expect(normalizeMethod(undefined)).toBe('GET');
+  });
+});
+
+describe('hook declarations', () => {
+  it('accepts the documented shape only', () => {
+    expect(readDeclaration({ projectKey: 'chat', role: 'leader' })).toEqual({ projectKey: 'chat', role: 'leader' });
+    expect(readDeclaration({ projectKey: 'chat', role: 'follower', extra: 1 })).toEqual({ projectKey: 'chat', role: 'follower' });
+    expect(readDeclaration({ projectKey: 'chat', role: 'boss' })).toBeNull();
+    expect(readDeclaration({ projectKey: '', role: 'leader' })).toBeNull();
+    expect(readDeclaration({ projectKey: 'x'.repeat(513), role: 'leader' })).toBeNull();
+    expect(readDeclaration(null)).toBeNull();
+    expect(readDeclaration('leader')).toBeNull();
+  });
+});
+
+describe('guard', () => {
+  afterEach(resetGuardForTests);
+
+  it('turns itself off at the first internal failure, reports it once, never throws', () => {
+    const reports: string[] = [];
+    setFailureReporter((m) => reports.push(m));
+    expect(safely('a', () => 1)).toBe(1);
+    expect(() =>
+      safely('es:event', () => {
+        throw new TypeError('boom');
+      }),
+    ).not.toThrow();
+    expect(isOn()).toBe(false);
+    expect(safely('b', () => 2)).toBeUndefined();
+    safely('c', () => {
+      throw new Error('again');
+    });
+    expect(reports).toEqual(['es:event: Error: boom']);
+  });
+
+  it('does not run page code to describe what was thrown', () => {
+    const reports: string[] = [];
+    setFailureReporter((m) => reports.push(m));
+    let touched = 0;
+    safely('x', () => {
+      throw {
+        get message() {
+          touched++;
+          return 'm';
+        },
+        toString() {
+          touched++;
+          return 's';
+        },
+      };
+    });
+    expect(touched).toBe(0);
+    expect(reports).toHaveLength(1);
+  });
+});
