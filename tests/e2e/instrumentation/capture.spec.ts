@@ -59,7 +59,7 @@ test('an EventSource created by an inline <head> script is captured from its fir
   expect(c.errorCount).toBe(1);
 });
 
-test('an EventSource in an iframe is captured, with its frame', async ({ context, worker, snapshot, iserver }) => {
+test('an EventSource in an iframe (src and srcdoc) is captured, with its frame', async ({ context, worker, snapshot, iserver }) => {
   void worker;
   const page = await openPage(context, `${iserver.url}/instrumentation/iframe.html`);
   const child = page.frame({ url: /iframe-child/ });
@@ -73,6 +73,14 @@ test('an EventSource in an iframe is captured, with its frame', async ({ context
   expect(c.transport).toBe('eventsource');
   expect(c.state).toBe('open');
   expect(c.frameId).not.toBe(0);
+  // An about:srcdoc frame gets the scripts too (match_about_blank).
+  const srcdoc = await connectionFor(
+    snapshot,
+    (c) => c.url === `${iserver.url}/hold?frame=srcdoc`,
+    (c) => c.messageCount === 1,
+  );
+  expect(srcdoc.frameId).not.toBe(0);
+  expect(srcdoc.frameId).not.toBe(c.frameId);
 });
 
 test('named events the page only listens to with addEventListener are captured', async ({ context, worker, snapshot, iserver }) => {

@@ -9,6 +9,7 @@
  *                            response ends
  *   /fail                    500, text/plain (EventSource fails for good)
  *   /hold                    an event-stream that sends one event and stays open
+ *   /ticker?intervalMs=      `id: n` / `data: n` every intervalMs, forever
  *   /open-streams            JSON: how many /hold and /script streams are open now
  */
 import http from 'node:http';
@@ -81,6 +82,14 @@ export async function startInstrumentationServer(): Promise<InstrumentationServe
       openStreams++;
       res.write('id: 1\ndata: held\n\n');
       req.on('close', () => openStreams--);
+      return;
+    }
+    if (u.pathname === '/ticker') {
+      const intervalMs = Math.max(5, Number(u.searchParams.get('intervalMs') ?? '50'));
+      res.writeHead(200, streamHeaders);
+      let n = 0;
+      const timer = setInterval(() => res.write(`id: ${++n}\ndata: ${n}\n\n`), intervalMs);
+      req.on('close', () => clearInterval(timer));
       return;
     }
     if (u.pathname === '/open-streams') {
