@@ -20,6 +20,12 @@ test.afterAll(async () => {
 });
 test.beforeEach(async () => {
   context = await browser.newContext();
+  // what the extension's page script provides
+  await context.addInitScript(() => {
+    const w = window as unknown as { __declared: unknown[]; __SSE_DEVTOOLS_HOOK__: unknown };
+    w.__declared = [];
+    w.__SSE_DEVTOOLS_HOOK__ = { declareRole: (info: unknown) => w.__declared.push(info) };
+  });
 });
 test.afterEach(async () => {
   await context.close();
@@ -77,8 +83,14 @@ test('six tabs with a limit of 5: one server connection, every tab gets every me
   // still one connection, still one leader
   expect(await serverConnections(projectId)).toBe(1);
   expect(await leaderOf(pages)).toHaveLength(1);
+  for (const p of pages) {
+    const declared = await p.evaluate(() => (window as unknown as { __declared: unknown[] }).__declared);
+    expect(declared).toEqual([{ projectKey: projectId, role: p === leaders[0] ? 'leader' : 'follower' }]);
+  }
   const followerBanner = pages.find((p) => p !== leaders[0])!.locator('#sse-limit-banner');
   await expect(followerBanner).toBeVisible();
+  await expect(followerBanner).toHaveAttribute('role', 'status');
+  await expect(followerBanner).toContainText('receives messages through another window');
   await expect(leaders[0]!.locator('#sse-limit-banner')).toHaveCount(0);
 });
 

@@ -115,4 +115,18 @@ describe('relay', () => {
     expect([...ids(c)].sort()).toEqual(['1', '2', '3', '4']);
     expect(new Set(ids(c)).size).toBe(4);
   });
+
+  it('a DevTools hook that throws changes nothing', async () => {
+    const w = new World();
+    const a = w.open('a');
+    (a.win as unknown as { __SSE_DEVTOOLS_HOOK__: unknown }).__SSE_DEVTOOLS_HOOK__ = {
+      declareRole: () => {
+        throw new Error('extension bug');
+      },
+    };
+    const es = await startAll(w, [a]);
+    es.message('{"n":1}', '1');
+    expect(a.conn.getConnectionInfo().mode).toBe('leader');
+    expect(ids(a)).toEqual(['1']);
+  });
 });
