@@ -109,6 +109,8 @@ export class PersistentChatConnection {
   private lastEventId: string | undefined;
   private lastRelayedId: string | undefined;
   private leaderId: string | undefined;
+  /** the leader's last event id, from its heartbeats: a tab that never got a message resumes from it */
+  private leaderLastEventId: string | undefined;
   private leaderStatus: LeaderStatus | undefined;
   private leaderRetryAt: number | undefined;
   private lastError: string | undefined;
@@ -264,6 +266,9 @@ export class PersistentChatConnection {
     this.leaderId = this.tabId;
     this.leaderStatus = undefined;
     this.leaderRetryAt = undefined;
+    if (this.lastEventId === undefined && this.leaderLastEventId !== undefined) {
+      this.lastEventId = this.leaderLastEventId;
+    }
     this.lastRelayedId = this.lastEventId;
     this.attempt = 0;
     if (this.channel) {
@@ -419,7 +424,13 @@ export class PersistentChatConnection {
   }
 
   private postHeartbeat(): void {
-    this.post({ type: 'heartbeat', from: this.tabId, state: this.streamState, timestamp: Date.now() });
+    this.post({
+      type: 'heartbeat',
+      from: this.tabId,
+      state: this.streamState,
+      timestamp: Date.now(),
+      ...(this.lastEventId !== undefined ? { lastEventId: this.lastEventId } : {}),
+    });
   }
 
   private postStatus(status: LeaderStatus): void {
@@ -472,6 +483,7 @@ export class PersistentChatConnection {
       }
       case 'heartbeat':
         this.noteLeader(m.from);
+        if (m.lastEventId !== undefined) this.leaderLastEventId = m.lastEventId;
         return;
       case 'leader-status':
         if (this.isLeading()) return;
@@ -486,6 +498,7 @@ export class PersistentChatConnection {
           return;
         }
         this.noteLeader(m.from);
+        if (m.lastEventId !== undefined) this.leaderLastEventId = m.lastEventId;
         this.leaderStatus = m.status;
         this.leaderRetryAt = m.retryAt;
         this.updateFollowerBanner();

@@ -29,7 +29,7 @@ export type ChannelMessage =
       retryAt?: number;
       reason?: string;
     }
-  | { type: 'heartbeat'; from: string; state: StreamState; timestamp: number }
+  | { type: 'heartbeat'; from: string; state: StreamState; timestamp: number; lastEventId?: string }
   | { type: 'hello'; from: string }
   | { type: 'ping'; from: string; nonce: string }
   | { type: 'pong'; from: string; nonce: string }

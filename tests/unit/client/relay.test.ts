@@ -129,4 +129,19 @@ describe('relay', () => {
     expect(a.conn.getConnectionInfo().mode).toBe('leader');
     expect(ids(a)).toEqual(['1']);
   });
+
+  it('a tab that joined after the last message and then leads resumes from the leader\'s last id', async () => {
+    const w = new World();
+    const a = w.open('a');
+    const es = await startAll(w, [a]);
+    for (let i = 1; i <= 3; i += 1) es.message(`{"n":${i}}`, String(i));
+    const c = w.open('c');
+    await c.conn.connect();
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(c.received).toHaveLength(0);
+    w.crash(a);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(c.conn.getConnectionInfo().mode).toBe('leader');
+    expect(FakeEventSource.live()[0]!.lastEventIdParam).toBe('3');
+  });
 });
