@@ -58,8 +58,11 @@ export function startChat(transport: TransportKind, extra?: (parent: HTMLElement
   );
   const render = (info: ConnectionInfo): void => {
     role.textContent = info.role;
-    const parts = [`mode ${info.mode}`, `stream ${info.streamState}`];
-    if (info.leaderId && info.role !== 'leader') parts.push(`leader ${info.leaderId.slice(0, 8)}`);
+    const parts = [`mode ${info.mode}`];
+    if (info.mode === 'follower') {
+      parts.push(`leader's stream ${info.leaderStatus ?? 'unknown'}`);
+      if (info.leaderId) parts.push(`leader ${info.leaderId.slice(0, 8)}`);
+    } else parts.push(`stream ${info.streamState}`);
     if (info.retryAt) parts.push(`retry at ${new Date(info.retryAt).toLocaleTimeString()}`);
     state.textContent = parts.join(' · ');
   };

@@ -576,7 +576,7 @@ export class PersistentChatConnection {
     }
     this.watchdog.stop();
     this.election?.stop();
-    this.setRole(this.role, 'disconnected');
+    this.setRole(this.role === 'leader' ? 'follower' : this.role, 'disconnected');
     this.notify();
   }
 
