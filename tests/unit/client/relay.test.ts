@@ -30,18 +30,22 @@ describe('relay', () => {
     const a = w.open('a');
     const b = w.open('b');
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const after: Record<string, Array<string | undefined>> = { a: [], b: [] };
     a.conn.addMessageHandler(() => {
       throw new Error('leader handler bug');
     });
+    a.conn.addMessageHandler((_d, m) => after['a']!.push(m.id));
     b.conn.addMessageHandler(() => {
       throw new Error('follower handler bug');
     });
+    b.conn.addMessageHandler((_d, m) => after['b']!.push(m.id));
     const es = await startAll(w, [a, b]);
     for (let i = 1; i <= 3; i += 1) es.message(JSON.stringify({ text: `m${i}` }), String(i));
     es.message('not json', '4'); // unparsable data is passed on as text, not dropped
     await vi.advanceTimersByTimeAsync(10);
     expect(ids(a)).toEqual(['1', '2', '3', '4']);
     expect(ids(b)).toEqual(['1', '2', '3', '4']);
+    expect(after).toEqual({ a: ['1', '2', '3', '4'], b: ['1', '2', '3', '4'] }); // handlers after the broken one
     expect(b.received[0]!.data).toEqual({ text: 'm1' });
     expect(b.received[3]!.data).toBe('not json');
     expect(errors).toHaveBeenCalled();
