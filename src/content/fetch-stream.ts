@@ -22,6 +22,7 @@ import { dataProperty } from './lock-options';
 import { replaceValue, wrapMethod } from './native-look';
 import { apply, getOwnPropertyDescriptor, getPrototypeOf, isObjectLike, NativePromise, NativeWeakMap, slice, observe, wmGet, wmSet } from './natives';
 import { createSseStream } from './sse-stream';
+import { cleanStack } from './stack';
 import { textPreview, utf8Length } from './text';
 
 interface Stream {
@@ -158,12 +159,17 @@ export function installFetch(win: Window & typeof globalThis): void {
       const derived = safely('fetch', () => {
         if (!isObjectLike(result) || getPrototypeOf(result) !== NativePromise.prototype) return undefined;
         const method = methodOf(args);
-        // No rejection handler: a failed fetch still rejects the promise the
-        // page holds, and reaches unhandledrejection if the page ignores it.
+        // A failed fetch still rejects the promise the page holds (with the
+        // same reason), and reaches unhandledrejection if the page ignores it.
         return apply(promiseThen, result, [
           (response: Response) => {
             safely('fetch:inspect', () => inspect(response, method));
             return response;
+          },
+          (reason: unknown) => {
+            // A TypeError made synchronously inside our trap (bad URL) carries our frame.
+            cleanStack(reason);
+            throw reason;
           },
         ]) as Promise<Response>;
       });

@@ -22,6 +22,7 @@ import {
   wmGet,
   wmSet,
 } from './natives';
+import { cleanStack } from './stack';
 
 type AnyFunction = (...args: never[]) => unknown;
 
@@ -44,10 +45,16 @@ export function maskToString(): void {
   const fnProto = Function.prototype;
   const nativeToString = fnProto.toString;
   const handler = nullObject<ProxyHandler<typeof nativeToString>>();
-  handler.apply = (target, thisArg: unknown, args: unknown[]) =>
-    apply(target, (typeof thisArg === 'object' || typeof thisArg === 'function') && thisArg !== null
-      ? (wmGet(originals, thisArg) ?? thisArg)
-      : thisArg, args);
+  handler.apply = (target, thisArg: unknown, args: unknown[]) => {
+    try {
+      return apply(target, (typeof thisArg === 'object' || typeof thisArg === 'function') && thisArg !== null
+        ? (wmGet(originals, thisArg) ?? thisArg)
+        : thisArg, args);
+    } catch (error) {
+      cleanStack(error);
+      throw error;
+    }
+  };
   const masked = new NativeProxy(nativeToString, handler);
   registerNative(masked, nativeToString);
   replaceValue(fnProto, 'toString', masked);
@@ -86,7 +93,13 @@ export function wrapMethod<F extends AnyFunction>(
   const handler = nullObject<ProxyHandler<F>>();
   handler.apply = (target, thisArg: unknown, args: unknown[]) => {
     const state = hooks.before ? hooks.before(thisArg, args) : undefined;
-    const result = apply(target, thisArg, args);
+    let result: unknown;
+    try {
+      result = apply(target, thisArg, args);
+    } catch (error) {
+      cleanStack(error);
+      throw error;
+    }
     return hooks.after ? hooks.after(thisArg, args, result, state) : result;
   };
   const proxy = new NativeProxy(original, handler);
@@ -114,7 +127,13 @@ export function wrapConstructor<C extends abstract new (...args: never[]) => obj
     // If `newTarget` is our proxy, construct with the native itself so the
     // instance's prototype is read from the same object either way.
     const ctor = target as unknown as new (...a: unknown[]) => object;
-    const instance = construct(ctor, args, (newTarget === proxy ? ctor : newTarget) as typeof ctor) as InstanceType<C>;
+    let instance: InstanceType<C>;
+    try {
+      instance = construct(ctor, args, (newTarget === proxy ? ctor : newTarget) as typeof ctor) as InstanceType<C>;
+    } catch (error) {
+      cleanStack(error);
+      throw error;
+    }
     created(instance, args);
     return instance;
   };

@@ -22,6 +22,7 @@ import { nativeGetter, read } from './dom';
 import { safely } from './guard';
 import { dataProperty, readLockRequest } from './lock-options';
 import { wrapMethod } from './native-look';
+import { cleanStack } from './stack';
 import {
   apply,
   getOwnPropertyDescriptor,
@@ -135,6 +136,7 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
         result = apply(callback, undefined, [lock]);
       } catch (error) {
         if (held) safely('lock:release', () => release(name, held as Held));
+        cleanStack(error);
         throw error;
       }
       safely('lock:watch', () => {
@@ -142,7 +144,16 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
         const h = held;
         if (isPlainNativePromise(result)) {
           // The browser holds the lock until this promise settles; so do we.
-          observe(result, () => safely('lock:release', () => release(name, h)), () => safely('lock:release', () => release(name, h)));
+          observe(
+            result,
+            () => safely('lock:release', () => release(name, h)),
+            (reason) =>
+              safely('lock:release', () => {
+                // The page gets this reason from request()'s promise: drop our frame from its stack first.
+                cleanStack(reason);
+                release(name, h);
+              }),
+          );
         } else if (!isThenable(result)) {
           release(name, h);
         }

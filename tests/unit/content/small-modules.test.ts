@@ -3,6 +3,7 @@ import { readLockRequest } from '../../../src/content/lock-options';
 import { isEventStream, HeaderPicker, normalizeMethod } from '../../../src/content/fetch-headers';
 import { readDeclaration } from '../../../src/content/hook';
 import { isOn, resetGuardForTests, safely, setFailureReporter } from '../../../src/content/guard';
+import { cleanStack, setOwnOriginForTests, withoutFramesOf } from '../../../src/content/stack';
 
 const cb = () => undefined;
 const never = () => false;
@@ -124,5 +125,40 @@ describe('guard', () => {
     });
     expect(touched).toBe(0);
     expect(reports).toHaveLength(1);
+  });
+});
+
+describe('stack cleaning', () => {
+  it('removes only the lines of our own script', () => {
+    const origin = 'chrome-extension://abc/';
+    const stack = [
+      'TypeError: nope',
+      '    at K.a.apply (chrome-extension://abc/src/content/main-world.iife.js:2:1065)',
+      '    at page (http://site/app.js:1:2)',
+      '    at chrome-extension://other/x.js:1:1',
+    ].join('\n');
+    expect(withoutFramesOf(stack, origin)).toBe(['TypeError: nope', '    at page (http://site/app.js:1:2)', '    at chrome-extension://other/x.js:1:1'].join('\n'));
+    expect(withoutFramesOf('Error: x', origin)).toBe('Error: x');
+  });
+
+  it('cleans an error in place, and leaves it alone when the page formats stacks itself', () => {
+    setOwnOriginForTests('file:///ours/');
+    try {
+      const e = new Error('m');
+      e.stack = 'Error: m\n    at ours (file:///ours/a.js:1:1)\n    at theirs (file:///theirs/b.js:1:1)';
+      cleanStack(e);
+      expect(e.stack).toBe('Error: m\n    at theirs (file:///theirs/b.js:1:1)');
+      const f = new Error('n');
+      f.stack = 'Error: n\n    at ours (file:///ours/a.js:1:1)';
+      (Error as unknown as { prepareStackTrace?: unknown }).prepareStackTrace = () => 'custom';
+      try {
+        cleanStack(f);
+      } finally {
+        delete (Error as unknown as { prepareStackTrace?: unknown }).prepareStackTrace;
+      }
+      expect(f.stack).toContain('file:///ours/');
+    } finally {
+      setOwnOriginForTests(null);
+    }
   });
 });

@@ -110,6 +110,32 @@
     Object.getOwnPropertyNames(Response.prototype).sort(),
   ]);
 
+  // ---------------------------------------------------- stacks of thrown errors
+  // Errors that natives throw through a wrapper must not show its frames.
+  const stackOf = (fn) => {
+    try {
+      fn();
+      return 'no throw';
+    } catch (e) {
+      return [e.name, e.stack];
+    }
+  };
+  record('stack.esBadUrl', () => stackOf(() => new EventSource('http://[')));
+  record('stack.esIllegalClose', () => stackOf(() => EventSource.prototype.close.call({})));
+  record('stack.bcNoArgs', () => stackOf(() => new BroadcastChannel()));
+  record('stack.bcDataClone', () => stackOf(() => new BroadcastChannel('conf-stack').postMessage(() => 1)));
+  record('stack.addEventListenerIllegal', () => stackOf(() => EventTarget.prototype.addEventListener.call({}, 'x', () => {})));
+  record('stack.toStringIllegal', () => stackOf(() => Function.prototype.toString.call(1)));
+  record('stack.getterThrowsDuringClone', () =>
+    stackOf(() =>
+      new BroadcastChannel('conf-stack').postMessage({
+        get boom() {
+          throw new Error('getter says no');
+        },
+      }),
+    ),
+  );
+
   // ------------------------------------------------------ EventSource instances
   record('es.instance', () => {
     const es = new EventSource('/hold?conf=instance');
@@ -510,6 +536,34 @@
         }
       }
       return out;
+    });
+
+    await recordAsync('stack.lockCallbackThrows', async () => {
+      const out = [];
+      try {
+        await navigator.locks.request('conf-stack', () => {
+          throw new Error('sync in callback');
+        });
+      } catch (e) {
+        out.push(e.stack);
+      }
+      try {
+        await navigator.locks.request('conf-stack', async () => {
+          throw new Error('async in callback');
+        });
+      } catch (e) {
+        out.push(e.stack);
+      }
+      return out;
+    });
+
+    await recordAsync('stack.fetchBadUrl', async () => {
+      try {
+        await fetch('http://[');
+        return 'resolved';
+      } catch (e) {
+        return [e.name, e.stack];
+      }
     });
 
     await recordAsync('locks.unhandledRejection', async () => {
