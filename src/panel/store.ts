@@ -89,12 +89,13 @@ export function createPanelStore(tabId: number | null) {
   /** The focused tab's last navigation, when "preserve log" is off. A primitive, so filters only change on navigation. */
   const hideUpToSeq = computed(() => {
     const t = focusTabId.value;
-    if (preserveLog.value || t === null) return null;
+    // An imported capture is shown whole: it is a record, not a live tab.
+    if (preserveLog.value || t === null || imported.value !== null) return null;
     return data.value.navigations.get(t)?.seq ?? null;
   });
   const hideBeforeTime = computed(() => {
     const t = focusTabId.value;
-    if (preserveLog.value || t === null) return null;
+    if (preserveLog.value || t === null || imported.value !== null) return null;
     return data.value.navigations.get(t)?.t ?? null;
   });
   /** Connections of the focused tab (closed ones from before its last navigation hidden unless the log is preserved). */

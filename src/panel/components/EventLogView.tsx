@@ -44,7 +44,7 @@ export function EventLogView({ ui, snapshot, log, liveLog, index, error, paused,
     <div class="view log">
       <div class="view-bar filters" role="search" aria-label="Filter events">
         <button type="button" aria-pressed={paused} data-testid="pause" onClick={() => onPause(!paused)} title={paused ? 'Show the events that came while paused' : 'Freeze the list; events keep being captured'}>
-          {paused ? '▶ Resume' : '⏸ Pause'}
+          {paused ? 'Resume' : 'Pause'}
         </button>
         <input
           type="search"
