@@ -143,6 +143,10 @@ describe('stack cleaning', () => {
 
   it('cleans an error in place, and leaves it alone when the page formats stacks itself', () => {
     setOwnOriginForTests('file:///ours/');
+    // The test runner installs its own Error.prepareStackTrace (source maps): set it aside.
+    const ErrorCtor = Error as unknown as { prepareStackTrace?: unknown };
+    const runners = ErrorCtor.prepareStackTrace;
+    delete ErrorCtor.prepareStackTrace;
     try {
       const e = new Error('m');
       e.stack = 'Error: m\n    at ours (file:///ours/a.js:1:1)\n    at theirs (file:///theirs/b.js:1:1)';
@@ -150,15 +154,16 @@ describe('stack cleaning', () => {
       expect(e.stack).toBe('Error: m\n    at theirs (file:///theirs/b.js:1:1)');
       const f = new Error('n');
       f.stack = 'Error: n\n    at ours (file:///ours/a.js:1:1)';
-      (Error as unknown as { prepareStackTrace?: unknown }).prepareStackTrace = () => 'custom';
+      ErrorCtor.prepareStackTrace = () => 'custom';
       try {
         cleanStack(f);
       } finally {
-        delete (Error as unknown as { prepareStackTrace?: unknown }).prepareStackTrace;
+        delete ErrorCtor.prepareStackTrace;
       }
       expect(f.stack).toContain('file:///ours/');
     } finally {
       setOwnOriginForTests(null);
+      if (runners !== undefined) ErrorCtor.prepareStackTrace = runners;
     }
   });
 });
