@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DIST_DIR, REPO_ROOT } from './paths.js';
 
@@ -29,8 +29,21 @@ export function ensurePagesBuilt(log: (...a: unknown[]) => void = () => undefine
   pending ??= (async () => {
     log('building demo pages (vite.demo.config.ts) ...');
     const { build } = await import('vite');
-    await build({ configFile: resolve(REPO_ROOT, 'vite.demo.config.ts'), logLevel: 'warn' });
-    writeFileSync(STAMP, new Date().toISOString());
+    // Build beside demo/dist and swap it in, so that another process serving or building
+    // the pages at the same time never sees a half-written directory.
+    const tmp = `${DIST_DIR}.tmp-${process.pid}-${Date.now()}`;
+    try {
+      await build({ configFile: resolve(REPO_ROOT, 'vite.demo.config.ts'), logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
+      writeFileSync(join(tmp, '.built'), new Date().toISOString());
+      rmSync(DIST_DIR, { recursive: true, force: true });
+      try {
+        renameSync(tmp, DIST_DIR);
+      } catch {
+        // another process swapped its build in first: theirs is as good as ours
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
     log('demo pages built');
   })().finally(() => {
     pending = undefined;

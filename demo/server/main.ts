@@ -1,4 +1,4 @@
-/** CLI: env PORT (8787), HOST (127.0.0.1), SSE_LIMIT (5), REDIS_URL, SSE_RETRY_AFTER_SEC (10), SSE_HEARTBEAT_MS (15000), INSTANCE_ID. */
+/** CLI: env PORT (8787), HOST (127.0.0.1), SSE_LIMIT (5), REDIS_URL, SSE_RETRY_AFTER_SEC (10), SSE_HEARTBEAT_MS (15000), INSTANCE_ID, SSE_LOG=1, SSE_BUILD_PAGES=0 (skip the page build). */
 import { startDemoServer } from './index.js';
 
 function intEnv(name: string, dflt: number): number {
@@ -21,6 +21,7 @@ const server = await startDemoServer({
   ...(process.env['REDIS_URL'] ? { redisUrl: process.env['REDIS_URL'] } : {}),
   ...(process.env['INSTANCE_ID'] ? { instanceId: process.env['INSTANCE_ID'] } : {}),
   log: process.env['SSE_LOG'] === '1',
+  buildPages: process.env['SSE_BUILD_PAGES'] !== '0',
 });
 
 const u = server.url;

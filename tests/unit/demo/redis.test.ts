@@ -76,7 +76,7 @@ describe('shared limit', () => {
     const port = await freePort();
     // one process (the tsx CLI would run the server in a child that SIGKILL does not reach)
     const child = spawn(process.execPath, ['--import', 'tsx', resolve('demo/server/main.ts')], {
-      env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, SSE_LIMIT: '3', SSE_HEARTBEAT_MS: '200', INSTANCE_ID: 'C' },
+      env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, SSE_LIMIT: '3', SSE_HEARTBEAT_MS: '200', INSTANCE_ID: 'C', SSE_BUILD_PAGES: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
