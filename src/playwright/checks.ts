@@ -151,6 +151,8 @@ export interface RetryPair {
 }
 
 export interface RetryReport {
+  /** Time of the snapshot it was computed from. */
+  at: number;
   /** Refusals of GET requests that carried a Retry-After, oldest first. */
   refusals: SnapshotRateLimit[];
   /** Each refusal with the tab's next attempt. */
@@ -229,13 +231,14 @@ export function checkRetryRespected(s: Snapshot, projectKey: string, opts: Retry
   }
   const violations = pairs.filter((p) => p.next !== null && p.earlyByMs > tolerance);
   const storms = (s.projects.find((p) => p.projectKey === projectKey)?.anomalies ?? []).filter((a) => a.kind === 'retry-storm');
-  return { refusals, pairs, violations, storms, ok: violations.length === 0 && storms.length === 0 };
+  return { at: s.generatedAt, refusals, pairs, violations, storms, ok: violations.length === 0 && storms.length === 0 };
 }
 
-export function describeRetryPair(p: RetryPair): string {
+/** One refusal and what the tab did next, in words; `now` (the snapshot's time) says how long a waiting tab has waited. */
+export function describeRetryPair(p: RetryPair, now?: number): string {
   const r = p.refusal;
   const head = `tab ${p.tabId}: ${r.status} at ${formatClock(r.at)} said Retry-After ${formatDuration(r.retryAfterMs ?? 0)}`;
-  if (!p.next) return `${head}; no new attempt since (still waiting)`;
+  if (!p.next) return `${head}; no new attempt ${now !== undefined ? `in the ${formatDuration(now - r.at)} since` : 'since'}`;
   const what = p.next.kind === 'new-connection' ? `a new connection (${p.next.connectionId})` : `another request${p.next.connectionId ? ` of ${p.next.connectionId}` : ''}`;
   const when = `${formatDuration(p.waitedMs ?? 0)} later`;
   return p.earlyByMs > 0
@@ -273,7 +276,7 @@ export function retryVerdict(report: RetryReport, projectKey: string, opts: Retr
     return {
       ok: false,
       final: false,
-      summary: `no new attempt yet after the last refusal:\n  - ${waiting.map((p) => describeRetryPair(p)).join('\n  - ')}`,
+      summary: `a refused tab has not tried again:\n  - ${waiting.map((p) => describeRetryPair(p, report.at)).join('\n  - ')}`,
     };
   }
   const done = report.pairs.filter((p) => p.next !== null);

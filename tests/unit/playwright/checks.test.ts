@@ -192,6 +192,6 @@ describe('retryVerdict', () => {
     expect(retryVerdict(r, 'p').ok).toBe(true);
     const v = retryVerdict(r, 'p', { requireRetry: true });
     expect(v.ok).toBe(false);
-    expect(v.summary).toContain('no new attempt since (still waiting)');
+    expect(v.summary).toBe('a refused tab has not tried again:\n  - tab 1: 429 at 22:13:20.100 said Retry-After 2 s; no new attempt in the 0.4 s since');
   });
 });
