@@ -96,6 +96,30 @@
     fnFacts(ReadableStreamBYOBReader.prototype.cancel),
     fnFacts(Object.getPrototypeOf(new ReadableStream().values()).return),
   ]);
+  record('clone.wrappedFunctions', () =>
+    [EventSource, fetch, BroadcastChannel.prototype.postMessage, Function.prototype.toString].map((f) => {
+      try {
+        structuredClone(f);
+        return 'cloned';
+      } catch (e) {
+        return [e.name, e.message];
+      }
+    }),
+  );
+  record('fetch.newFetch', () => {
+    try {
+      new fetch('/x');
+      return 'constructed';
+    } catch (e) {
+      return [e.name, e.message];
+    }
+  });
+  record('fn.descriptors', () =>
+    [EventSource, fetch, BroadcastChannel, navigator.locks.request].map((f) =>
+      Object.entries(Object.getOwnPropertyDescriptors(f)).map(([k, d]) => [k, typeof d.value, d.writable, d.enumerable, d.configurable]),
+    ),
+  );
+  record('fn.bind', () => [EventSource.bind(null).name, fetch.bind(null).name, String(fetch.bind(null))]);
   record('window.enumerable', () => Object.keys(window).filter((k) => /sse|hook|devtools/i.test(k)));
   record('window.forIn', () => {
     const found = [];
