@@ -93,7 +93,12 @@ export interface Firefox {
   close(): Promise<void>;
 }
 
-export async function launchFirefox(): Promise<Firefox> {
+export interface LaunchOptions {
+  /** Extra or overriding Firefox prefs. */
+  prefs?: Record<string, string | number | boolean>;
+}
+
+export async function launchFirefox(options: LaunchOptions = {}): Promise<Firefox> {
   if (!existsSync(path.join(DIST, 'manifest.json'))) {
     throw new Error(`${DIST} is not built: run \`npm run build:firefox\` first.`);
   }
@@ -112,6 +117,7 @@ export async function launchFirefox(): Promise<Firefox> {
       'app.update.enabled': false,
       'browser.shell.checkDefaultBrowser': false,
       'datareporting.policy.dataSubmissionEnabled': false,
+      ...options.prefs,
     },
   });
   try {
