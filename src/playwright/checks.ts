@@ -64,9 +64,15 @@ export function leaderVerdict(s: Snapshot, projectKey: string): Verdict {
   if (leaders.length > 1) return { ok: false, summary: `${leaders.length} tabs lead at once (tabs ${leaders.join(', ')})` };
   const standalone = project?.roles.filter((r) => r.role === 'standalone') ?? [];
   if (standalone.length > 0) {
+    // Tabs that tried a connection of their own and were refused, holding nothing now.
+    const refused = [...new Set(s.rateLimits.filter((r) => r.projectKey === projectKey && r.method !== 'HEAD').map((r) => r.tabId))].filter(
+      (id) => !standalone.some((r) => r.tabId === id) && !openConnections(s, projectKey).some((c) => c.tabId === id),
+    );
     return {
       ok: false,
-      summary: `no tab leads: ${plural(standalone.length, 'tab holds its', 'tabs hold their')} own connection without sharing it (tab ${standalone.map((r) => r.tabId).join(', ')})`,
+      summary:
+        `no tab leads: ${plural(standalone.length, 'tab holds its', 'tabs hold their')} own connection without sharing it (tab ${standalone.map((r) => r.tabId).join(', ')})` +
+        (refused.length > 0 ? `, and ${plural(refused.length, 'more tab was', 'more tabs were')} refused trying to open ${refused.length === 1 ? 'its' : 'their'} own (tab ${refused.join(', ')})` : ''),
       hint: SHARE_HINT,
     };
   }

@@ -40,6 +40,20 @@ describe('leader and connections verdicts', () => {
     expect(connectionsVerdict(s, 'p', 3).ok).toBe(true);
   });
 
+  it('the naive page over the server limit: the refused tabs are named too', () => {
+    const extra = tab(4, 'doc-4', 'http://app.test/naive.html?projectId=p&n=1');
+    const s = snapshotOf([
+      ...naivePage('p', 3),
+      extra.hello,
+      extra.events(T0 + 5, { kind: 'es:create', t: T0 + 5, id: 1, url: sseUrl('p'), withCredentials: false }),
+      refusal(4, 'p', T0 + 10, 1000),
+      extra.events(T0 + 11, { kind: 'es:error', t: T0 + 11, id: 1, readyState: 2 }),
+    ]);
+    expect(leaderVerdict(s, 'p').summary).toBe(
+      'no tab leads: 3 tabs hold their own connection without sharing it (tab 1, 2, 3), and 1 more tab was refused trying to open its own (tab 4)',
+    );
+  });
+
   it('a leader plus a tab with its own connection is not a single leader', () => {
     const extra = tab(9, 'doc-9', 'http://app.test/other.html?projectId=p');
     const s = snapshotOf([
