@@ -1,7 +1,8 @@
 /**
  * The connection banner, built with DOM APIs only (no innerHTML): a polite live region that
  * screen readers announce, readable contrast, a real <button> to dismiss it (Escape works
- * too). A dismissed notice stays hidden until a notice of another kind replaces it.
+ * too). A dismissed kind of notice stays hidden (a retry loop must not bring it back every
+ * second) until `resolved(kind)` says its cause went away.
  */
 export type BannerKind = 'follower' | 'limit' | 'error';
 
@@ -15,7 +16,7 @@ export class ConnectionBanner {
   private root: HTMLElement | undefined;
   private text: HTMLElement | undefined;
   private kind: BannerKind | undefined;
-  private dismissedKind: BannerKind | undefined;
+  private readonly dismissed = new Set<BannerKind>();
 
   constructor(
     private readonly doc: Document,
@@ -23,8 +24,7 @@ export class ConnectionBanner {
   ) {}
 
   show(kind: BannerKind, message: string): void {
-    if (this.dismissedKind === kind) return;
-    this.dismissedKind = undefined;
+    if (this.dismissed.has(kind)) return;
     const root = this.ensure();
     this.kind = kind;
     root.dataset['kind'] = kind;
@@ -33,6 +33,11 @@ export class ConnectionBanner {
     root.style.color = COLORS[kind].fg;
     if (this.text && this.text.textContent !== message) this.text.textContent = message;
     root.hidden = false;
+  }
+
+  /** The cause of this kind of notice went away: show it again next time it happens. */
+  resolved(kind: BannerKind): void {
+    this.dismissed.delete(kind);
   }
 
   hide(): void {
@@ -47,7 +52,7 @@ export class ConnectionBanner {
   }
 
   private dismiss(): void {
-    this.dismissedKind = this.kind;
+    if (this.kind) this.dismissed.add(this.kind);
     this.hide();
   }
 

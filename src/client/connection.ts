@@ -345,11 +345,11 @@ export class PersistentChatConnection {
           if (term !== this.term) return;
           this.streamState = 'open';
           this.postStatus('connected');
-          this.banner?.hide();
+          this.bannerResolved();
           this.notify();
         },
       });
-      this.banner?.hide();
+      this.bannerResolved();
       this.postStatus('connected');
     } else {
       this.lastError = result.reason;
@@ -538,8 +538,17 @@ export class PersistentChatConnection {
     this.post({ type: 'resync', from: this.tabId, ...(this.lastEventId !== undefined ? { after: this.lastEventId } : {}) });
   }
 
+  /** The stream is open again: hide the notice, and let a later refusal show it again. */
+  private bannerResolved(): void {
+    this.banner?.resolved('limit');
+    this.banner?.resolved('error');
+    if (this.mode === 'leader') this.banner?.hide();
+  }
+
   private updateFollowerBanner(): void {
     if (!this.banner || this.mode !== 'follower') return;
+    if (this.leaderStatus === 'connecting') return; // a retry in progress changes nothing yet
+    if (this.leaderStatus === 'connected') this.bannerResolved();
     if (this.leaderStatus === 'backoff') {
       const secs = this.leaderRetryAt !== undefined ? Math.max(1, Math.round((this.leaderRetryAt - Date.now()) / 1000)) : undefined;
       this.banner.show('limit', `Too many chat connections are open for this project.${secs !== undefined ? ` Retrying in about ${secs} s.` : ''}`);

@@ -45,6 +45,11 @@ test('a leader refused with 429 shows an accessible banner, backs off, and conne
     // dismissible with its button, by its accessible name
     await follower.getByRole('button', { name: 'Dismiss connection notice' }).click();
     await expect(follower.locator('#sse-limit-banner')).toHaveCount(0);
+    // and it stays dismissed while the leader keeps retrying (Retry-After is 1 s here)
+    const attempts = (): Promise<number> => chat.evaluate(() => window.__chat!.connection.getConnectionInfo().attempt);
+    const before = await attempts();
+    await expect.poll(attempts, { timeout: 15_000 }).toBeGreaterThanOrEqual(before + 2);
+    await expect(follower.locator('#sse-limit-banner')).toHaveCount(0);
 
     // free the slots: the leader (and only it) reconnects after Retry-After
     await naive.close();
