@@ -96,7 +96,8 @@ interface HarLike {
   request: { url: string };
   response: { status: number };
   startedDateTime: string;
-  getContent(): Promise<[string, string]> | void;
+  /** Chrome's HAR entry takes a callback (the polyfill does not wrap these objects). */
+  getContent(callback: (content: string | null, encoding: string) => void): void;
 }
 
 /**
@@ -112,16 +113,15 @@ export function watchResponseBodies(onBody: (update: (list: readonly ResponseBod
     if (typeof status !== 'number' || status < 400) return;
     const url = String(entry.request?.url ?? '');
     const at = Date.parse(entry.startedDateTime);
-    const got = entry.getContent();
-    if (!got) return;
-    got.then(
-      ([content, encoding]) => {
+    try {
+      entry.getContent((content, encoding) => {
         const text = encoding === 'base64' ? '(binary body not shown)' : typeof content === 'string' ? content : '';
         const { body, truncated } = cutBody(text);
         onBody((list) => addBody(list, { url, status, at: Number.isFinite(at) ? at : Date.now(), body, truncated }));
-      },
-      () => undefined,
-    );
+      });
+    } catch {
+      // The request is gone (DevTools navigated): no body.
+    }
   });
   return true;
 }

@@ -59,3 +59,36 @@ export function saveDoc(name: string, png: Buffer): string {
   writeFileSync(file, png);
   return file;
 }
+
+/**
+ * Set DevTools' own preferences (e.g. `currentDockState: "undocked"`, so a
+ * screenshot of the DevTools window shows the panel at full width, or
+ * `uiTheme: "dark"`) for the DevTools windows opened from now on. They are
+ * set from a DevTools window that is already open (the one of the first tab).
+ */
+export async function setDevtoolsPreferences(userDataDir: string, prefs: Record<string, string>): Promise<boolean> {
+  const { Cdp } = await import('../support/cdp');
+  const cdp = await Cdp.connectToProfile(userDataDir);
+  const expression = `(() => {
+    const h = globalThis.InspectorFrontendHost;
+    if (!h?.setPreference) return false;
+    for (const [k, v] of Object.entries(${JSON.stringify(prefs)})) h.setPreference(k, JSON.stringify(v));
+    return true;
+  })()`;
+  try {
+    const deadline = Date.now() + 10_000;
+    let sessionId: string | null = null;
+    while (Date.now() < deadline) {
+      if (!sessionId) {
+        const { targetInfos } = await cdp.send<{ targetInfos: { targetId: string; type: string; url: string }[] }>('Target.getTargets');
+        const window = targetInfos.find((t) => t.type === 'page' && t.url.startsWith('devtools://'));
+        if (window) sessionId = (await cdp.send<{ sessionId: string }>('Target.attachToTarget', { targetId: window.targetId, flatten: true })).sessionId;
+      }
+      if (sessionId && (await cdp.evaluate<boolean>(sessionId, expression).catch(() => false))) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  } finally {
+    cdp.close();
+  }
+}

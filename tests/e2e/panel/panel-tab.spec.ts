@@ -77,6 +77,15 @@ test.describe('the panel as a tab', () => {
     await expect(panel.locator('[data-testid=event-log] [aria-selected=true] .c-kind')).toHaveText('es:message');
   });
 
+  test('outside DevTools the panel follows prefers-color-scheme', async ({ context, extensionId }) => {
+    const panel = await openPanelTab(context, extensionId, 1);
+    await panel.emulateMedia({ colorScheme: 'dark' });
+    expect(await panel.evaluate(() => document.documentElement.dataset.theme)).toBeUndefined();
+    await expect.poll(() => panel.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(32, 33, 36)');
+    await panel.emulateMedia({ colorScheme: 'light' });
+    await expect.poll(() => panel.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(255, 255, 255)');
+  });
+
   test('tabs move with the arrow keys and say which one is selected', async ({ context, extensionId }) => {
     const panel = await openPanelTab(context, extensionId, 1);
     await panel.getByRole('tab', { name: 'Overview' }).focus();
