@@ -217,6 +217,31 @@ describe('SSE Connections in Firefox', () => {
     assert.ok(view.text.includes(streamUrl), 'the panel lists the connection');
   });
 
+  test("the devtools panel reads a 429's response body from Firefox's network log (devtools.network)", T, async (t) => {
+    const page = await open(`${server.url}/inline-es.html?intervalMs=140`);
+    const toolbox = await openToolbox(ff, page.url());
+    if ('unavailable' in toolbox) {
+      console.log(`# SKIPPED response body in the devtools panel: ${toolbox.unavailable}`);
+      t.skip(`Firefox internals for opening the toolbox are not reachable here: ${toolbox.unavailable}`);
+      return;
+    }
+    const tool = toolbox.tools.find((x) => x.label === 'SSE Connections');
+    assert.ok(tool, 'the "SSE Connections" panel');
+    const expectedUrl = `moz-extension://${UUID}/src/panel/panel.html`;
+    await waitFor('the devtools panel to load', async () => {
+      const v = await readPanel(ff, page.url(), tool.id);
+      if (v.url && v.url !== 'about:blank' && v.url !== expectedUrl) throw new Error(`the panel shows ${v.url}, not ${expectedUrl}`);
+      return v.url === expectedUrl && v.text.includes('/sse/ticker');
+    });
+    // The 429 arrives while the toolbox is open: its body is in the network log.
+    await page.goto(`${server.url}/refused.html?retryAfter=10&projectId=zeta`, { waitUntil: 'load' });
+    const view = await waitFor('the Rate limits view to show the 429 body', async () => {
+      const v = await readPanel(ff, page.url(), tool.id, '^\\s*rate limits\\s*$');
+      return v.text.includes('too_many_connections') ? v : null;
+    }, 20_000);
+    assert.ok(view.text.includes('projectId=zeta'));
+  });
+
   test('the event page is stopped mid-stream and wakes: counts carry on, nothing lost or doubled', T, async () => {
     const page = await open(`${server.url}/inline-es.html?intervalMs=60`);
     const tabId = await ff.tabIdOf(page);

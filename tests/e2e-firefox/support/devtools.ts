@@ -67,8 +67,11 @@ export async function openToolbox(ff: Firefox, url: string, timeoutMs = 20_000):
   return { ok: true, tools };
 }
 
-/** Select an add-on panel and read what it shows, once its page has loaded. */
-export async function readPanel(ff: Firefox, url: string, toolId: string): Promise<PanelView> {
+/**
+ * Select an add-on panel and read what it shows, once its page has loaded.
+ * `clickLabel`: first click the button or tab whose text matches it (case-insensitive).
+ */
+export async function readPanel(ff: Firefox, url: string, toolId: string, clickLabel?: string): Promise<PanelView> {
   const doc = await ff.chrome<{ label: string; url: string | null; error?: string }>(`(async () => {
     const { gDevTools } = (${LOADER})('devtools/client/framework/devtools');
     const toolbox = gDevTools.getToolboxForTab(${findTab(url)});
@@ -96,9 +99,12 @@ export async function readPanel(ff: Firefox, url: string, toolId: string): Promi
       const onMessage = (m) => done(m.data);
       const timer = setTimeout(() => done({ error: 'the panel page did not answer the frame script' }), 5000);
       mm.addMessageListener(name, onMessage);
-      mm.loadFrameScript('data:,' + encodeURIComponent(
+      mm.loadFrameScript('data:,' + encodeURIComponent('(() => {' +
+        'const label = ' + JSON.stringify(${JSON.stringify(clickLabel ?? null)}) + ';' +
+        'if (label) { const re = new RegExp(label, "i"); const el = [...content.document.querySelectorAll("button, [role=tab], a")].find((x) => re.test(x.textContent)); if (el) el.click(); }' +
         'let tabId = null; try { tabId = content.wrappedJSObject.browser.devtools.inspectedWindow.tabId; } catch (e) {}' +
-        'sendAsyncMessage(' + JSON.stringify(name) + ', { url: content.location.href, tabId, text: content.document.body ? content.document.body.innerText : "" })'
+        'sendAsyncMessage(' + JSON.stringify(name) + ', { url: content.location.href, tabId, text: content.document.body ? content.document.body.innerText : "" });' +
+        '})()'
       ), false);
     });
   })()`);
