@@ -184,7 +184,15 @@ export function installFetch(win: Window & typeof globalThis): void {
     safely('fetch:cancel', () => {
       streamOf(thisArg)?.cancel();
     });
-  wrapMethod(streamProto, 'cancel', { before: cancelOurs });
+  const lockedGetter = nativeGetter(streamProto, 'locked');
+  wrapMethod(streamProto, 'cancel', {
+    // A locked stream's cancel() rejects and cancels nothing: then neither do we.
+    before: (thisArg) =>
+      safely('fetch:cancel', () => {
+        const s = streamOf(thisArg);
+        if (s && read(lockedGetter, thisArg) !== true) s.cancel();
+      }),
+  });
   wrapMethod(defaultReaderProto, 'cancel', { before: cancelOurs });
   if (win.ReadableStreamBYOBReader) wrapMethod(win.ReadableStreamBYOBReader.prototype, 'cancel', { before: cancelOurs });
   wrapMethod(streamProto, 'getReader', {
