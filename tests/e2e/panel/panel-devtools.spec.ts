@@ -108,7 +108,7 @@ test('every view in the DevTools panel shows what the pages did (leader, followe
     (document.querySelector('[data-testid=event-log] .log-scroll [data-kind="bc:receive"]') as HTMLElement).click();
     return true;
   });
-  const data = await panel.waitFor(() => document.querySelector('[data-testid=event-data]')?.textContent);
+  const data = await panel.waitFor(() => document.querySelector('[data-testid=event-data]')?.textContent ?? '');
   expect(JSON.parse(data)).toMatchObject({ type: 'msg' });
   expect(data).toContain('\n  "type": "msg"');
   await snap(panel, 'view-event-log.png');
