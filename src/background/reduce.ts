@@ -123,6 +123,7 @@ function hello(state: State, a: Extract<Action, { kind: 'doc:hello' }>): State {
   }
   const doc = state.docs.get(a.docId);
   if (doc && doc.tabId === a.tabId) {
+    if (!doc.live) docRestored(state, doc, a.t);
     doc.live = true;
     doc.url = a.url;
     doc.title = a.title;
@@ -144,24 +145,54 @@ function docGone(state: State, docId: string, t: number): State {
   const doc = state.docs.get(docId);
   if (!doc || !doc.live) return state;
   doc.live = false;
+  // Everything the document held ends now; what it held is remembered, so a
+  // page restored from the back/forward cache (same document) gets it back.
   for (const c of state.connections.values()) {
     if (c.docId === docId && c.state !== 'closed') {
+      c.suspended = c.state;
       c.state = 'closed';
       c.closedAt = t;
     }
   }
-  for (const ch of state.channels.values()) if (ch.docId === docId) ch.open = false;
+  for (const ch of state.channels.values()) {
+    if (ch.docId === docId && ch.open) {
+      ch.open = false;
+      ch.suspended = true;
+    }
+  }
   for (const l of state.locks.values()) {
     if (l.docId === docId && (l.state === 'held' || l.state === 'queued')) {
+      l.suspended = l.state;
       l.state = l.state === 'held' ? 'released' : 'aborted';
       l.releasedAt = t;
     }
   }
-  if (doc.frameId === 0) {
-    for (const [key, d] of state.declared) if (d.tabId === doc.tabId) state.declared.delete(key);
-  }
+  for (const d of state.declared.values()) if (d.docId === docId) d.suspended = true;
   appendLog(state, { t, tabId: doc.tabId, frameId: doc.frameId, kind: 'doc:gone', ref: null, name: doc.url });
   return state;
+}
+
+/** A document that went away said hello again: it came back from the back/forward cache. */
+function docRestored(state: State, doc: DocRecord, t: number): void {
+  for (const c of state.connections.values()) {
+    if (c.docId !== doc.docId || c.suspended === undefined) continue;
+    c.state = c.suspended;
+    c.closedAt = null;
+    delete c.suspended;
+  }
+  for (const ch of state.channels.values()) {
+    if (ch.docId !== doc.docId || !ch.suspended) continue;
+    ch.open = true;
+    delete ch.suspended;
+  }
+  for (const l of state.locks.values()) {
+    if (l.docId !== doc.docId || l.suspended === undefined) continue;
+    l.state = l.suspended;
+    l.releasedAt = null;
+    delete l.suspended;
+  }
+  for (const d of state.declared.values()) if (d.docId === doc.docId) delete d.suspended;
+  appendLog(state, { t, tabId: doc.tabId, frameId: doc.frameId, kind: 'doc:restored', ref: null, name: doc.url });
 }
 
 function clear(state: State, tabId: number | undefined): State {
@@ -426,7 +457,7 @@ function applyPageEvent(
       return;
     }
     case 'hook:role': {
-      state.declared.set(`${tabId}|${e.projectKey}`, { tabId, projectKey: e.projectKey, role: e.role, at: e.t });
+      state.declared.set(`${tabId}|${e.projectKey}`, { tabId, docId, projectKey: e.projectKey, role: e.role, at: e.t });
       appendLog(state, { ...base, kind: e.kind, ref: null, name: e.projectKey, info: e.role });
       return;
     }

@@ -54,14 +54,14 @@ export function computeRoles(state: State): Map<string, ProjectRoles> {
     if (l.state === 'held' && l.mode === 'exclusive') of(l.projectKey, l.tabId).holdsLock = true;
     else if (l.state === 'queued') of(l.projectKey, l.tabId).waitsForLock = true;
   }
-  for (const d of state.declared.values()) of(d.projectKey, d.tabId);
+  for (const d of state.declared.values()) if (!d.suspended) of(d.projectKey, d.tabId);
 
   const result = new Map<string, ProjectRoles>();
   for (const [projectKey, tabs] of evidence) {
-    const lockHeld = [...tabs.values()].some((ev) => ev.holdsLock);
     const roles: SnapshotRole[] = [];
     for (const [tabId, ev] of [...tabs].sort((a, b) => a[0] - b[0])) {
-      const declared = state.declared.get(`${tabId}|${projectKey}`);
+      const found = state.declared.get(`${tabId}|${projectKey}`);
+      const declared = found && !found.suspended ? found : undefined;
       let role: Role = 'unknown';
       let source: RoleSource = 'inferred';
       if (declared) {
@@ -70,7 +70,10 @@ export function computeRoles(state: State): Map<string, ProjectRoles> {
       } else if (ev.holdsLock) {
         role = 'leader';
         source = 'lock';
-      } else if (ev.waitsForLock && lockHeld) {
+      } else if (ev.waitsForLock) {
+        // Waiting for the project's lock means somebody else holds it, even
+        // when the holder is not visible here (another profile, a frame, a
+        // page in the back/forward cache): not the leader.
         role = 'follower';
         source = 'lock';
       } else if (ev.holdsSse && ev.hasChannel) role = 'leader';

@@ -74,6 +74,8 @@ export interface ConnectionRecord {
   refusal?: FailedAttempt;
   /** Failed attempts, newest last, bounded. */
   attempts: FailedAttempt[];
+  /** State before its document went away (it may come back from the back/forward cache). */
+  suspended?: ConnectionState;
 }
 
 export interface ChannelRecord {
@@ -87,6 +89,8 @@ export interface ChannelRecord {
   received: number;
   open: boolean;
   at: number;
+  /** Open when its document went away (it may come back from the back/forward cache). */
+  suspended?: boolean;
 }
 
 export interface LockRecord {
@@ -103,10 +107,15 @@ export interface LockRecord {
   requestedAt: number;
   grantedAt: number | null;
   releasedAt: number | null;
+  /** State when its document went away (it may come back from the back/forward cache). */
+  suspended?: 'held' | 'queued';
 }
 
 export interface DeclaredRole {
   tabId: number;
+  /** Document that declared it; while that document is away, the role does not count. */
+  docId: string;
+  suspended?: boolean;
   projectKey: string;
   role: 'leader' | 'follower' | 'standalone';
   at: number;

@@ -502,7 +502,7 @@ export function parseRuntimeRequest(raw: unknown): RuntimeRequest | null {
 // Event log (worker -> panel, and the `events` of an export)
 // ---------------------------------------------------------------------------
 
-export type LogKind = PageEventKind | 'net:response' | 'doc:gone';
+export type LogKind = PageEventKind | 'net:response' | 'doc:gone' | 'doc:restored';
 
 /** One captured event as the log keeps it. Every string in it is page data. */
 export interface LogEntry {

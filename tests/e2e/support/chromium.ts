@@ -69,6 +69,8 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Launc
     headless: true,
     executablePath: chromiumPath(),
     args,
+    // Playwright turns the back/forward cache off by default; users have it on.
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
     viewport: { width: 1100, height: 720 },
   });
   return {

@@ -139,7 +139,7 @@ export async function startTestServer(options: { pagesDir?: string } = {}): Prom
     }
     readFile(file).then(
       (body) => {
-        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
         res.end(body);
       },
       () => res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'),

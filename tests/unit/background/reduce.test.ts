@@ -205,3 +205,33 @@ describe('orphans', () => {
     expect(s.log).toEqual([]);
   });
 });
+
+describe('back/forward cache', () => {
+  it('a document that comes back gets back what it held; one that does not stays closed', () => {
+    const a = tab(1, 'doc-a');
+    const b = tab(1, 'doc-b');
+    const s = run([
+      a.hello,
+      a.events(
+        T0,
+        ...openEs(1, sseUrl('p')),
+        channel(2, 'chat-p'),
+        { kind: 'lock:request', t: T0, id: 3, name: 'sse-p', mode: 'exclusive', ifAvailable: false, steal: false },
+        { kind: 'lock:granted', t: T0, id: 3 },
+        { kind: 'hook:role', t: T0, projectKey: 'p', role: 'leader' },
+      ),
+      // Navigation: doc-b replaces doc-a, which goes into the cache.
+      b.hello,
+      { kind: 'doc:gone', docId: 'doc-a', t: T0 + 10 },
+    ]);
+    expect([...s.connections.values()][0]!.state).toBe('closed');
+    expect(buildSnapshot(s, T0 + 10).projects.find((p) => p.projectKey === 'p')?.leaderTabIds ?? []).toEqual([]);
+    // Back: doc-a is restored and says hello again; doc-b goes away.
+    run([a.hello, { kind: 'doc:gone', docId: 'doc-b', t: T0 + 20 }], s);
+    expect([...s.connections.values()][0]).toMatchObject({ state: 'open', closedAt: null });
+    expect([...s.channels.values()][0]!.open).toBe(true);
+    expect([...s.locks.values()][0]!.state).toBe('held');
+    expect(buildSnapshot(s, T0 + 20).projects.find((p) => p.projectKey === 'p')!.roles).toEqual([{ tabId: 1, role: 'leader', source: 'declared' }]);
+    expect(s.log.map((e) => e.kind)).toContain('doc:restored');
+  });
+});
