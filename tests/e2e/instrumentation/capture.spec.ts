@@ -59,6 +59,24 @@ test('an EventSource created by an inline <head> script is captured from its fir
   expect(c.errorCount).toBe(1);
 });
 
+test('reconnect attempts are counted per connection', async ({ context, worker, snapshot, iserver }) => {
+  void worker;
+  const page = await openPage(context, `${iserver.url}/instrumentation/reconnect.html`);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { opens: number }).opens)).toBe(3);
+  const messages = await page.evaluate(() => (window as unknown as { messages: number }).messages);
+  expect(messages).toBe(6);
+  const c = await connectionFor(
+    snapshot,
+    (c) => c.url === `${iserver.url}/script/basic?page=reconnect`,
+    (c) => c.state === 'closed',
+  );
+  expect({ reconnects: c.reconnects, errorCount: c.errorCount, messageCount: c.messageCount }).toEqual({
+    reconnects: 2,
+    errorCount: 2,
+    messageCount: 6,
+  });
+});
+
 test('an EventSource in an iframe (src and srcdoc) is captured, with its frame', async ({ context, worker, snapshot, iserver }) => {
   void worker;
   const page = await openPage(context, `${iserver.url}/instrumentation/iframe.html`);
