@@ -43,6 +43,8 @@ interface Held {
 export function installWebLocks(win: Window & typeof globalThis, addEventListener: EventTarget['addEventListener']): void {
   const LockManager: unknown = (win as unknown as Record<string, unknown>).LockManager;
   if (typeof LockManager !== 'function') return;
+  // An opaque origin (sandboxed frame) gets a SecurityError for every request: nothing would ever queue.
+  if (win.origin === 'null') return;
   const abortedGetter = win.AbortSignal ? nativeGetter(win.AbortSignal.prototype, 'aborted') : null;
   const promiseProto = NativePromise.prototype;
   const lockManagerProto = (LockManager as { prototype: object }).prototype;
