@@ -3,6 +3,8 @@
  * of a browser context, wait for leaders, and assert what an app's tabs do
  * with their SSE connections. Every failure says what each tab was doing.
  */
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test, type BrowserContext, type Page, type Worker } from '@playwright/test';
 import type { Snapshot, SnapshotAnomaly, SnapshotRateLimit } from '../shared/protocol.js';
 import {
@@ -21,6 +23,7 @@ import {
 } from './checks.js';
 import { describeProject, formatDuration } from './describe.js';
 import { pollUntil } from './poll.js';
+import { callerFrames, frameLocation } from './stack.js';
 
 export interface WaitOptions {
   /** How long to wait (ms); default: the `timeout` given to `createSse` (10 s). */
@@ -89,15 +92,31 @@ export interface Sse {
   describe(projectKey: string): Promise<string>;
 }
 
-/** Runs a helper as a boxed test step (errors point at the caller) when inside a test. */
+/** This module's directory, as a path and as a URL (stack frames use either). */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const HERE_URL = pathToFileURL(HERE).href;
+
+/**
+ * Runs a helper as a test step when inside a test. A failure's stack is cut
+ * to the caller's frames, so that Playwright shows the user's line (not this
+ * module's) in its code frame; the step is located there too.
+ */
 async function step<T>(title: string, body: () => Promise<T>): Promise<T> {
+  const frames = callerFrames(new Error().stack, HERE, HERE_URL);
   let inTest = true;
   try {
     test.info();
   } catch {
     inTest = false;
   }
-  return inTest ? test.step(title, body, { box: true }) : body();
+  try {
+    if (!inTest) return await body();
+    const location = frames.map(frameLocation).find((l) => l !== undefined && !l.file.startsWith('node:'));
+    return await test.step(title, body, location ? { location } : {});
+  } catch (err) {
+    if (err instanceof SseExpectationError && frames.length > 0) err.stack = `${err.name}: ${err.message}\n${frames.join('\n')}`;
+    throw err;
+  }
 }
 
 async function attachSnapshot(snapshot: Snapshot): Promise<void> {

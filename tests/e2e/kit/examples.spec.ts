@@ -29,10 +29,12 @@ interface SpecOutcome {
   title: string;
   status: string;
   errors: string[];
+  /** Where Playwright places each error (the user's line, not the kit's). */
+  locations: string[];
 }
 
 interface JsonSuite {
-  specs?: { title: string; tests: { results: { status: string; errors: { message?: string }[] }[] }[] }[];
+  specs?: { title: string; tests: { results: { status: string; errors: { message?: string; location?: { file: string; line: number } }[] }[] }[] }[];
   suites?: JsonSuite[];
 }
 
@@ -46,6 +48,7 @@ function outcomes(suites: JsonSuite[]): SpecOutcome[] {
         status: results.map((r) => r.status).join(','),
         // without ANSI colours
         errors: results.flatMap((r) => r.errors.map((e) => (e.message ?? '').replace(/\u001b\[[0-9;]*m/g, ''))),
+        locations: results.flatMap((r) => r.errors.map((e) => (e.location ? `${path.relative(ROOT, e.location.file)}:${e.location.line}` : '-'))),
       });
     }
     out.push(...outcomes(s.suites ?? []));
@@ -121,6 +124,11 @@ test('the example fails for the naive page, and the messages say what the tabs d
   expect(one.match(/tab \d+ · "Naive: N raw EventSources" · http:\/\/127\.0\.0\.1:\d+\/naive\.html\?n=1&projectId=chat-/g)).toHaveLength(4);
   expect(one.match(/role: standalone \(inferred: holds its own connection and no BroadcastChannel\)/g)).toHaveLength(2);
   expect(one.match(/last 429\/503: 429 to GET [\d.]+ s ago \([\d:.]+\), Retry-After 1 s, 2 of 2 connections in use/g)).toHaveLength(2);
+
+  // The code frame shows the example's own line.
+  const source = readFileSync(path.join(ROOT, 'examples', 'sse-connections.spec.ts'), 'utf8').split('\n');
+  const line = source.findIndex((l) => l.includes('await sse.expectSingleLeader(chat, { followers: 3 });')) + 1;
+  expect(byTitle.get(TITLES.oneConnection)?.locations).toEqual([`examples/sse-connections.spec.ts:${line}`]);
 
   const failover = byTitle.get(TITLES.failover)?.errors.join('\n') ?? '';
   expect(failover).toMatch(/expectSingleLeader\("failover-[a-z0-9]+", \{ followers: 2 \}\): no tab leads/);
