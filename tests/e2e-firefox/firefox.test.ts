@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Page } from 'puppeteer-core';
 import type { Snapshot, SnapshotConnection } from '../../src/shared/protocol';
 import { SCRIPTS, startInstrumentationServer, type InstrumentationServer } from '../e2e/instrumentation/server';
@@ -40,6 +40,23 @@ async function connectionOf(tabId: number, ready: (c: SnapshotConnection) => boo
     const c = (await ff.snapshot()).connections.find((x) => x.tabId === tabId);
     return c && ready(c) ? c : null;
   });
+}
+
+/**
+ * A step that cannot run here is skipped, saying why (a `# SKIPPED` line and node:test's skip count).
+ * With SSE_CONNECTIONS_FIREFOX_NO_SKIP=1 (for CI, whose Firefox is known to allow every step) it fails instead.
+ */
+function skip(t: TestContext, step: string, reason: string): void {
+  if (process.env.SSE_CONNECTIONS_FIREFOX_NO_SKIP === '1') throw new Error(`${step} cannot run here (${reason}), and SSE_CONNECTIONS_FIREFOX_NO_SKIP=1 forbids skipping`);
+  console.log(`# SKIPPED ${step}: ${reason}`);
+  t.skip(`${step}: ${reason}`);
+}
+
+/** Skip, saying why, when a step needs Firefox's chrome scope and it is closed here. Returns true when skipped. */
+function skipWithoutChromeScope(t: TestContext, step: string): boolean {
+  if (!ff.chromeUnavailable) return false;
+  skip(t, step, `needs Firefox's chrome scope: ${ff.chromeUnavailable}`);
+  return true;
 }
 
 const received = (page: Page) => page.evaluate(() => (window as unknown as { received: unknown[] }).received.length);
@@ -79,7 +96,8 @@ describe('SSE Connections in Firefox', () => {
     }
   });
 
-  test('the temporary add-on has its host permissions (<all_urls>)', T, async () => {
+  test('the temporary add-on has its host permissions (<all_urls>)', T, async (t) => {
+    if (skipWithoutChromeScope(t, 'reading the granted origins')) return;
     const origins = await ff.chrome<string[]>(`WebExtensionPolicy.getByID(${JSON.stringify(ff.addonId)}).allowedOrigins.patterns.map((p) => p.pattern)`);
     assert.ok(origins.includes('<all_urls>'), `granted origins: ${origins.join(', ')}`);
   });
@@ -187,8 +205,7 @@ describe('SSE Connections in Firefox', () => {
     const toolbox = await openToolbox(ff, page.url());
     if ('unavailable' in toolbox) {
       // Reported plainly: this is a skip, not a pass.
-      console.log(`# SKIPPED real devtools panel: ${toolbox.unavailable}`);
-      t.skip(`Firefox internals for opening the toolbox are not reachable here: ${toolbox.unavailable}`);
+      skip(t, 'the real devtools panel', `Firefox internals for opening the toolbox are not reachable: ${toolbox.unavailable}`);
       return;
     }
     const tool = toolbox.tools.find((x) => x.label === 'SSE Connections');
@@ -221,8 +238,7 @@ describe('SSE Connections in Firefox', () => {
     const page = await open(`${server.url}/inline-es.html?intervalMs=140`);
     const toolbox = await openToolbox(ff, page.url());
     if ('unavailable' in toolbox) {
-      console.log(`# SKIPPED response body in the devtools panel: ${toolbox.unavailable}`);
-      t.skip(`Firefox internals for opening the toolbox are not reachable here: ${toolbox.unavailable}`);
+      skip(t, 'the response body in the devtools panel', `Firefox internals for opening the toolbox are not reachable: ${toolbox.unavailable}`);
       return;
     }
     const tool = toolbox.tools.find((x) => x.label === 'SSE Connections');
@@ -242,7 +258,8 @@ describe('SSE Connections in Firefox', () => {
     assert.ok(view.text.includes('projectId=zeta'));
   });
 
-  test('the event page is stopped mid-stream and wakes: counts carry on, nothing lost or doubled', T, async () => {
+  test('the event page is stopped mid-stream and wakes: counts carry on, nothing lost or doubled', T, async (t) => {
+    if (skipWithoutChromeScope(t, 'stopping the event page')) return;
     const page = await open(`${server.url}/inline-es.html?intervalMs=60`);
     const tabId = await ff.tabIdOf(page);
     const count = async () => (await ff.snapshot()).connections.find((c) => c.tabId === tabId)?.messageCount ?? 0;
@@ -264,6 +281,7 @@ describe('SSE Connections in Firefox', () => {
 
   // Last: it takes the add-on's host permission away and gives it back.
   test('without "Access your data for all websites" nothing is captured; granting it back restores capture', T, async (t) => {
+    if (skipWithoutChromeScope(t, 'taking the host permission away')) return;
     const id = JSON.stringify(ff.addonId);
     const permissions = (op: 'add' | 'remove') => `(async () => {
       const { ExtensionPermissions } = ChromeUtils.importESModule('resource://gre/modules/ExtensionPermissions.sys.mjs');
@@ -275,9 +293,7 @@ describe('SSE Connections in Firefox', () => {
     try {
       origins = await ff.chrome<string[]>(permissions('remove'));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      console.log(`# SKIPPED host-permission check: ${reason}`);
-      t.skip(`ExtensionPermissions is not reachable from chrome scope here: ${reason}`);
+      skip(t, 'the host-permission check', `ExtensionPermissions is not reachable from chrome scope: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     try {

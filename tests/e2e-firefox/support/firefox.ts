@@ -84,6 +84,8 @@ export interface Firefox {
   version: string;
   /** Evaluate an expression (may be async) in the browser's chrome scope; the value must be JSON-serialisable. */
   chrome<T>(expression: string): Promise<T>;
+  /** Why the chrome scope cannot be used here, or null when it can. Tests that need it skip with this reason. */
+  chromeUnavailable: string | null;
   /** Open an extension page of the add-on in a new tab (path from the extension root, with query). */
   openExtensionPage(pathAndQuery: string): Promise<Page>;
   /** Ask the background for the snapshot, from an extension page, as the panel does. */
@@ -107,6 +109,7 @@ export async function launchFirefox(options: LaunchOptions = {}): Promise<Firefo
     browser: 'firefox',
     executablePath: firefoxPath(),
     headless: true,
+    // Needed for moz-extension:// navigation from BiDi as well as for the chrome scope.
     args: ['--remote-allow-system-access'],
     extraPrefsFirefox: {
       // The event page is suspended after 30 s idle by default; a test should not race that.
@@ -145,12 +148,20 @@ export async function launchFirefox(options: LaunchOptions = {}): Promise<Firefo
       return (typeof value === 'string' ? JSON.parse(value) : undefined) as T;
     };
 
+    const chromeUnavailable = await chrome<number>('1 + 1').then(
+      (two) => (two === 2 ? null : `chrome-scope evaluation returned ${String(two)}`),
+      (error: unknown) => `chrome-scope evaluation refused (${error instanceof Error ? error.message : String(error)})`,
+    );
+
     const openExtensionPage = async (pathAndQuery: string): Promise<Page> => {
       const page = await browser.newPage();
       const url = `moz-extension://${UUID}/${pathAndQuery.replace(/^\//, '')}`;
       // puppeteer's page.goto is refused for moz-extension:; raw BiDi navigate is not.
       const contextId = (page.mainFrame() as unknown as { _id: string })._id;
-      await send('browsingContext.navigate', { context: contextId, url, wait: 'complete' });
+      await send('browsingContext.navigate', { context: contextId, url, wait: 'complete' }).catch((error: unknown) => {
+        const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        throw new Error(`Firefox refused to open ${url} (it needs --remote-allow-system-access): ${why}`);
+      });
       await waitFor(`extension page ${url}`, () =>
         page.evaluate(() => location.href.startsWith('moz-extension:') && document.readyState === 'complete').catch(() => false),
       );
@@ -183,6 +194,7 @@ export async function launchFirefox(options: LaunchOptions = {}): Promise<Firefo
       addonId,
       version,
       chrome,
+      chromeUnavailable,
       openExtensionPage,
       snapshot,
       tabIdOf,
