@@ -144,6 +144,22 @@ describe('SSE Connections in Firefox', () => {
     assert.equal(c.lastEventId, '9');
   });
 
+  test('an EventSource in an iframe (src and about:srcdoc) is captured, with its own frame id', T, async () => {
+    const page = await open(`${scripted.url}/instrumentation/iframe.html`);
+    const tabId = await ff.tabIdOf(page);
+    const find = (frame: string) =>
+      waitFor(`the ${frame} iframe's EventSource with its message`, async () =>
+        (await ff.snapshot()).connections.find((c) => c.tabId === tabId && c.url === `${scripted.url}/hold?frame=${frame}` && c.messageCount === 1),
+      );
+    const child = await find('child');
+    const srcdoc = await find('srcdoc');
+    assert.equal(child.transport, 'eventsource');
+    assert.equal(child.state, 'open');
+    assert.notEqual(child.frameId, 0);
+    assert.notEqual(srcdoc.frameId, 0);
+    assert.notEqual(srcdoc.frameId, child.frameId);
+  });
+
   test('a BroadcastChannel election across two tabs reaches the background: channels, leader and follower', T, async () => {
     const leader = await open(`${server.url}/bc-leader.html?projectId=alpha&n=1`);
     await waitFor('tab 1 to lead', () => leader.evaluate(() => document.getElementById('role')?.textContent === 'leader'));
