@@ -1,7 +1,11 @@
 /**
- * Batches page events: one dispatch per microtask at most, split by event
- * count and by serialized size, with a bounded queue that drops the oldest
- * events and counts them.
+ * Batches page events, with a bounded queue that drops the oldest events and
+ * counts them. A flush runs in a microtask when the last one is at least
+ * `minIntervalMs` old (an isolated event goes out at once), otherwise on a
+ * timer at the end of that interval, so a stream of one event per task still
+ * makes at most one batch per interval, not one per event. A queue that
+ * reaches a full batch flushes in the next microtask regardless. Batches are
+ * split by event count and by serialized size.
  *
  * Pure: the transport (`dispatch`) and the scheduler (`schedule`) are given,
  * so the logic is unit-tested in Node.
@@ -14,6 +18,10 @@ export interface BatcherOptions {
   dispatch: (json: string) => void;
   /** Run `flush` later (a microtask in the page). */
   schedule: (flush: () => void) => void;
+  /** Run `flush` after `ms` (a timer in the page). */
+  setTimer?: (flush: () => void, ms: number) => void;
+  now?: () => number;
+  minIntervalMs?: number;
   capacity?: number;
   maxBatchEvents?: number;
   maxBatchChars?: number;
@@ -44,6 +52,10 @@ export function createBatcher(options: BatcherOptions): Batcher {
   let dropped = 0;
   let ready = false;
   let scheduled = false;
+  let timerPending = false;
+  let lastFlush = -Infinity;
+  const minInterval = options.minIntervalMs ?? 50;
+  const now = options.now ?? (() => 0);
 
   function take(): PageEvent | null {
     if (size === 0) return null;
@@ -56,7 +68,9 @@ export function createBatcher(options: BatcherOptions): Batcher {
 
   function flush(): void {
     scheduled = false;
+    timerPending = false;
     if (!ready) return;
+    lastFlush = now();
     while (size > 0 || dropped > 0) {
       let body = '';
       let count = 0;
@@ -86,6 +100,15 @@ export function createBatcher(options: BatcherOptions): Batcher {
 
   function schedule(): void {
     if (scheduled || !ready) return;
+    const wait = lastFlush + minInterval - now();
+    if (wait > 0 && options.setTimer && size < maxEvents) {
+      if (timerPending) return;
+      timerPending = true;
+      options.setTimer(() => {
+        if (timerPending) flush();
+      }, wait);
+      return;
+    }
     scheduled = true;
     options.schedule(flush);
   }

@@ -12,13 +12,14 @@ import { createBatcher, type Batcher } from './batcher';
 import { setPreviewBytes } from './context';
 import { bag, nativeGetter, read } from './dom';
 import { encodeBatch } from './encode';
-import { apply, getOwnPropertyDescriptor, isObjectLike } from './natives';
+import { apply, dateNow, getOwnPropertyDescriptor, isObjectLike } from './natives';
 
 export function createPageTransport(win: Window & typeof globalThis, addEventListener: EventTarget['addEventListener']): Batcher {
   const doc = win.document;
   const dispatchEvent = win.EventTarget.prototype.dispatchEvent;
   const NativeCustomEvent = win.CustomEvent;
   const queueMicrotask = win.queueMicrotask;
+  const setTimeout = win.setTimeout;
   const jsonParse = JSON.parse;
   const detailGetter = nativeGetter(NativeCustomEvent.prototype, 'detail');
 
@@ -33,6 +34,8 @@ export function createPageTransport(win: Window & typeof globalThis, addEventLis
   const batcher = createBatcher({
     dispatch: send,
     schedule: (flush) => apply(queueMicrotask, win, [flush]),
+    setTimer: (flush, ms) => apply(setTimeout, win, [flush, ms]),
+    now: dateNow,
   });
 
   apply(addEventListener, win, [

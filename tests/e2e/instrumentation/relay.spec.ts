@@ -42,3 +42,17 @@ test('a flood larger than the page queue drops the oldest events and says how ma
     })
     .toEqual({ posted: 10000, dropped: 5000 });
 });
+
+test('a stream of one event per task makes far fewer extension messages than events', async ({ context, worker, snapshot, iserver }) => {
+  void worker;
+  const page = await context.newPage();
+  await page.goto(`${iserver.url}/instrumentation/pacing.html`);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { messages: number }).messages)).toBe(100);
+  await expect
+    .poll(async () => (await snapshot()).connections.find((c) => c.url === `${iserver.url}/ticker?intervalMs=10`)?.messageCount)
+    .toBe(100);
+  // 100 events 10 ms apart take about a second: about 20 batches of 50 ms, not 100.
+  const batches = await page.evaluate(() => (window as unknown as { batches: number }).batches);
+  expect(batches).toBeGreaterThan(0);
+  expect(batches).toBeLessThan(50);
+});

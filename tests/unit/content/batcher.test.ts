@@ -109,3 +109,62 @@ describe('batcher', () => {
     expect(batches()).toEqual([{ events: [msg(2)], invalid: 0, dropped: 1 }]);
   });
 });
+
+describe('batcher pacing', () => {
+  function paced() {
+    let clock = 0;
+    const sent: string[] = [];
+    const micro: (() => void)[] = [];
+    const timers: { at: number; fn: () => void }[] = [];
+    const batcher = createBatcher({
+      dispatch: (json) => sent.push(json),
+      schedule: (f) => micro.push(f),
+      setTimer: (f, ms) => timers.push({ at: clock + ms, fn: f }),
+      now: () => clock,
+      minIntervalMs: 50,
+      maxBatchEvents: 4,
+    });
+    const runMicro = () => {
+      while (micro.length) micro.shift()?.();
+    };
+    const advance = (ms: number) => {
+      clock += ms;
+      runMicro();
+      for (const t of timers.filter((x) => x.at <= clock)) {
+        timers.splice(timers.indexOf(t), 1);
+        t.fn();
+      }
+      runMicro();
+    };
+    return { batcher, sent, runMicro, advance };
+  }
+
+  it('sends an isolated event at once, then gathers a stream of one-event tasks into one batch per interval', () => {
+    const { batcher, sent, runMicro, advance } = paced();
+    batcher.setReady();
+    batcher.push(msg(1));
+    runMicro();
+    expect(sent).toHaveLength(1);
+    // One event per "task", every 10 ms, for 40 ms: no dispatch until the interval is over.
+    for (let i = 2; i <= 4; i++) {
+      advance(10);
+      batcher.push(msg(i));
+      runMicro();
+    }
+    expect(sent).toHaveLength(1);
+    advance(20);
+    expect(sent).toHaveLength(2);
+    expect(parsePageBatch(sent[1])?.events).toHaveLength(3);
+  });
+
+  it('does not wait for the interval once a full batch is queued', () => {
+    const { batcher, sent, runMicro } = paced();
+    batcher.setReady();
+    batcher.push(msg(0));
+    runMicro();
+    for (let i = 1; i <= 4; i++) batcher.push(msg(i));
+    runMicro();
+    expect(sent).toHaveLength(2);
+    expect(parsePageBatch(sent[1])?.events).toHaveLength(4);
+  });
+});
