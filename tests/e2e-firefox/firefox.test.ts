@@ -260,11 +260,13 @@ describe('SSE Connections in Firefox', () => {
     const tool = toolbox.tools.find((x) => x.label === 'SSE Connections');
     assert.ok(tool, 'the "SSE Connections" panel');
     const expectedUrl = `moz-extension://${UUID}/src/panel/panel.html`;
-    await waitFor('the devtools panel to load', async () => {
+    const loaded = await waitFor('the devtools panel to load', async () => {
       const v = await readPanel(ff, page.url(), tool.id);
-      if (v.url && v.url !== 'about:blank' && v.url !== expectedUrl) throw new Error(`the panel shows ${v.url}, not ${expectedUrl}`);
-      return v.url === expectedUrl && v.text.includes('/sse/ticker');
+      // A wrong page will not get better: stop polling and fail below with what it is.
+      if (v.url && v.url !== 'about:blank' && v.url !== expectedUrl) return v;
+      return v.url === expectedUrl && v.text.includes('/sse/ticker') ? v : null;
     });
+    assert.equal(loaded.url, expectedUrl, 'the panel page loads from the extension root');
     // The 429 arrives while the toolbox is open: its body is in the network log.
     await page.goto(`${server.url}/refused.html?retryAfter=10&projectId=zeta`, { waitUntil: 'load' });
     const view = await waitFor('the Rate limits view to show the 429 body', async () => {
