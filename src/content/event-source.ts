@@ -63,6 +63,19 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
     if (!event.isTrusted) return; // page-dispatched synthetic events are the page's own business
     const type = read(get.type, event) as string;
     const at = now();
+    // A server can name an event "open" or "error" (`event: error`): that is a
+    // MessageEvent with data, not a state change. Tell them apart by brand.
+    let data: unknown;
+    let isMessage = true;
+    try {
+      data = read(get.data, event);
+    } catch {
+      isMessage = false;
+    }
+    if (isMessage) {
+      message(t, event, type, data, at);
+      return;
+    }
     if (type === 'open') {
       t.readyState = 1;
       emit({ kind: 'es:open', t: at, id: t.id });
@@ -77,9 +90,10 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
       // es:state 0 per attempt, also when it was connecting already.
       if (rs === 0 || rs !== t.readyState) emit({ kind: 'es:state', t: at, id: t.id, readyState: rs });
       t.readyState = rs;
-      return;
     }
-    const data = read(get.data, event);
+  }
+
+  function message(t: Tracked, event: Event, type: string, data: unknown, at: number): void {
     const text = typeof data === 'string' ? data : '';
     const lastEventId = read(get.lastEventId, event);
     emit({

@@ -117,6 +117,27 @@ test('named events the page only listens to with addEventListener are captured',
   expect(c.bytes).toBe('one'.length + 'two'.length + 'three\nlines'.length + 'last'.length);
 });
 
+test('events the server names "error" or "open" are messages, not state changes', async ({ context, worker, snapshot, iserver }) => {
+  void worker;
+  const page = await openPage(context, `${iserver.url}/instrumentation/named-error.html`);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { log: unknown[] }).log.length)).toBe(2);
+  expect(await page.evaluate(() => (window as unknown as { log: unknown[] }).log)).toEqual([
+    ['error', 'not an error'],
+    ['message', 'plain'],
+  ]);
+  const c = await connectionFor(
+    snapshot,
+    (c) => c.url === `${iserver.url}/script/tricky`,
+    (c) => c.state === 'closed',
+  );
+  // "error" (listened to), "open" (always observed) and "plain": three messages, no error.
+  expect({ messageCount: c.messageCount, errorCount: c.errorCount, reconnects: c.reconnects }).toEqual({
+    messageCount: 3,
+    errorCount: 0,
+    reconnects: 0,
+  });
+});
+
 test('a fetch-based stream is captured while the page reads every byte unchanged', async ({ context, worker, snapshot, iserver }) => {
   void worker;
   const page = await openPage(context, `${iserver.url}/instrumentation/fetch-stream.html`);

@@ -24,6 +24,8 @@ export const SCRIPTS: Record<string, string> = {
   basic: 'retry: 300\n\n: comment\n\nid: 1\ndata: one\n\nevent: tick\nid: 2\ndata: two\n\ndata: three\ndata: lines\n\nevent: ignored-type\ndata: nobody listens\n\nid: 9\ndata: last\n\n',
   crlf: '\uFEFFdata: bom\r\n\r\nevent: tick\r\ndata: cr\r\rdata: lf\n\nid: a\0b\ndata: nul id\n\ndata\n\ndata:no space\n\ntrailing: field\ndata: end\n\ndata: unterminated',
   unicode: 'data: héllo wörld ✓ 😀\n\nevent: tick\ndata: {"n":1,"s":"ü"}\n\n',
+  /** Server-named `error` and `open` events: MessageEvents, not state changes. */
+  tricky: 'event: error\ndata: not an error\n\nevent: open\ndata: not an open\n\ndata: plain\n\n',
 };
 
 const TYPES: Record<string, string> = {

@@ -327,6 +327,19 @@
       return log;
     });
 
+    await recordAsync('es.namedErrorAndOpen', async () => {
+      const log = [];
+      const es = new EventSource('/script/tricky');
+      es.addEventListener('error', (e) => log.push(['error', e.constructor.name, e.data, es.readyState]));
+      es.addEventListener('open', (e) => log.push(['open', e.constructor.name, e.data, es.readyState]));
+      es.onmessage = (e) => {
+        log.push(['message', e.data]);
+        es.close();
+      };
+      await until(() => log.some((l) => l[0] === 'message'));
+      return log;
+    });
+
     await recordAsync('es.unicode', async () => {
       const got = [];
       const es = new EventSource('/script/unicode');
