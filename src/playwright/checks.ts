@@ -253,6 +253,8 @@ export function describeRetryPair(p: RetryPair, now?: number): string {
 }
 
 export interface RetryVerdictOptions {
+  /** As given to checkRetryRespected (default 50 ms). */
+  toleranceMs?: number;
   /** Fail while no refused request with a Retry-After has been seen (default true). */
   requireRefusal?: boolean;
   /** Fail while a refused tab has not tried again (default false). */
@@ -275,6 +277,18 @@ export function retryVerdict(report: RetryReport, projectKey: string, opts: Retr
       ok: false,
       final: false,
       summary: `no request of project "${projectKey}" has been refused with a Retry-After yet, so there is nothing to check (pass { requireRefusal: false } to accept that)`,
+    };
+  }
+  // A refusal whose Retry-After has not run out yet, with no attempt since: an
+  // early retry may still come, so nothing can be concluded about it.
+  const tolerance = opts.toleranceMs ?? 50;
+  const open = report.pairs.filter((p) => p.next === null && report.at < p.refusal.at + (p.refusal.retryAfterMs ?? 0) + tolerance);
+  if (open.length > 0) {
+    const lines = open.map((p) => `${describeRetryPair(p, report.at)}; the wait ends in ${formatDuration(p.refusal.at + (p.refusal.retryAfterMs ?? 0) - report.at)}`);
+    return {
+      ok: false,
+      final: false,
+      summary: `cannot judge yet: a tab is still inside its Retry-After wait (give a timeout longer than Retry-After):\n  - ${lines.join('\n  - ')}`,
     };
   }
   const waiting = report.pairs.filter((p) => p.next === null);

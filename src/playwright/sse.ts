@@ -76,8 +76,9 @@ export interface Sse {
   waitForRateLimit(projectKey: string, opts?: WaitOptions & { status?: number[] }): Promise<SnapshotRateLimit>;
   /**
    * No tab tried again sooner than the Retry-After it was given. Waits (up to
-   * the timeout) for a refusal with a Retry-After, and with `requireRetry`
-   * for the retry after it; fails at once on a violation.
+   * the timeout) for a refusal with a Retry-After, then until each refused
+   * tab has tried again or its Retry-After has run out (with `requireRetry`:
+   * until it has tried again); fails at once on a violation.
    */
   expectRetryRespected(projectKey: string, opts?: WaitOptions & RetryOptions & RetryVerdictOptions): Promise<RetryReport>;
   /** The anomalies the extension reports (of one project, or all). */
@@ -293,6 +294,7 @@ export function createSse(context: BrowserContext, options: SseOptions = {}): Ss
       const call = `expectRetryRespected("${projectKey}")`;
       const check = { ...(opts.toleranceMs !== undefined ? { toleranceMs: opts.toleranceMs } : {}) };
       const verdictOpts: RetryVerdictOptions = {
+        ...check,
         ...(opts.requireRefusal !== undefined ? { requireRefusal: opts.requireRefusal } : {}),
         ...(opts.requireRetry !== undefined ? { requireRetry: opts.requireRetry } : {}),
       };

@@ -87,6 +87,25 @@ test('expectRetryRespected catches a fetch client that retries at once (no strea
   expect(message).toMatch(/last 429\/503: 429 to GET .*Retry-After 3 s, 1 of 1 connections in use \(\d+ in all\)/);
 });
 
+test('expectRetryRespected passes for a client that waits Retry-After, and only once it has been judged', async ({ page, sse }) => {
+  const project = unique('polite');
+  await page.goto(`${storm.url}/polite-fetch.html?projectId=${project}`);
+  const first = await sse.expectRetryRespected(project, { timeout: 10_000 });
+  // Not concluded while the first wait was still running.
+  const r0 = first.refusals[0];
+  expect(r0).toBeDefined();
+  expect(first.at).toBeGreaterThanOrEqual(r0!.at + STORM_RETRY_AFTER_SEC * 1000);
+  // It tries three times in all, then stops.
+  await expect.poll(async () => (await sse.rateLimits(project)).length, { timeout: 15_000 }).toBe(3);
+  const report = await sse.expectRetryRespected(project, { timeout: 10_000 });
+  const judged = report.pairs.filter((p) => p.next !== null);
+  expect(judged).toHaveLength(2);
+  for (const p of judged) {
+    expect(p.next?.kind).toBe('response');
+    expect(p.waitedMs).toBeGreaterThanOrEqual(STORM_RETRY_AFTER_SEC * 1000);
+  }
+});
+
 test('expectRetryRespected fails when nothing was refused, unless told that is fine', async ({ page, sse }) => {
   const project = unique('calm');
   await page.goto(`${demo.url}/chat.html?projectId=${project}`);

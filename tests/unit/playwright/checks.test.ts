@@ -200,12 +200,18 @@ describe('retryVerdict', () => {
     expect(retryVerdict(r, 'p', { requireRefusal: false }).ok).toBe(true);
   });
 
-  it('requireRetry waits for the retry after a refusal', () => {
-    const s = snapshotOf([tab(1).hello, refusal(1, 'p', T0 + 100, 2000)], T0 + 500);
-    const r = checkRetryRespected(s, 'p');
-    expect(retryVerdict(r, 'p').ok).toBe(true);
-    const v = retryVerdict(r, 'p', { requireRetry: true });
+  it('inside the Retry-After wait nothing can be concluded yet; after it, no retry is fine unless a retry is required', () => {
+    const actions = [tab(1).hello, refusal(1, 'p', T0 + 100, 2000)];
+    const inside = retryVerdict(checkRetryRespected(snapshotOf(actions, T0 + 500), 'p'), 'p');
+    expect(inside).toMatchObject({ ok: false, final: false });
+    expect(inside.summary).toBe(
+      'cannot judge yet: a tab is still inside its Retry-After wait (give a timeout longer than Retry-After):\n' +
+        '  - tab 1: 429 at 22:13:20.100 said Retry-After 2 s; no new attempt in the 0.4 s since; the wait ends in 1.6 s',
+    );
+    const after = checkRetryRespected(snapshotOf(actions, T0 + 2200), 'p');
+    expect(retryVerdict(after, 'p').ok).toBe(true);
+    const v = retryVerdict(after, 'p', { requireRetry: true });
     expect(v.ok).toBe(false);
-    expect(v.summary).toBe('a refused tab has not tried again:\n  - tab 1: 429 at 22:13:20.100 said Retry-After 2 s; no new attempt in the 0.4 s since');
+    expect(v.summary).toBe('a refused tab has not tried again:\n  - tab 1: 429 at 22:13:20.100 said Retry-After 2 s; no new attempt in the 2.1 s since');
   });
 });

@@ -1,7 +1,8 @@
 /**
- * A server that refuses every stream with 429 and `Retry-After: 3`, and two
- * pages that ignore it: one retries with a new EventSource, one with fetch,
- * each every 200 ms (ten times, then they stop).
+ * A server that refuses every stream with 429 and `Retry-After: 3`; two
+ * pages that ignore it (one retries with a new EventSource, one with fetch,
+ * each every 200 ms, ten times) and one that waits as long as it says
+ * (fetch, three tries).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +45,23 @@ const FETCH_STORM = page(
 go();`,
 );
 
+const POLITE_FETCH = page(
+  'Polite: fetch waits Retry-After',
+  `async function go() {
+  while (tries < 3) {
+    tries += 1;
+    const res = await fetch(url, { headers: { Accept: 'text/event-stream' } });
+    await res.text();
+    if (res.ok) return;
+    const seconds = Number(res.headers.get('Retry-After') ?? '1');
+    await new Promise((r) => setTimeout(r, seconds * 1000 + 100));
+  }
+}
+go();`,
+);
+
+const PAGES: Record<string, string> = { '/es-storm.html': ES_STORM, '/fetch-storm.html': FETCH_STORM, '/polite-fetch.html': POLITE_FETCH };
+
 export interface StormServer {
   url: string;
   close(): Promise<void>;
@@ -52,9 +70,10 @@ export interface StormServer {
 export async function startStormServer(): Promise<StormServer> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === '/es-storm.html' || path === '/fetch-storm.html') {
+    const html = PAGES[path];
+    if (html !== undefined) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-      res.end(path === '/es-storm.html' ? ES_STORM : FETCH_STORM);
+      res.end(html);
       return;
     }
     if (path === '/stream') {
