@@ -4,7 +4,7 @@
  * fixed height, so nothing is measured. While the list is scrolled to the
  * bottom it follows new entries, like the DevTools console.
  */
-import { useEffect, useLayoutEffect, useMemo, useReducer, useRef } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useReducer, useRef } from 'preact/hooks';
 import { Virtualizer, elementScroll, observeElementOffset, observeElementRect } from '@tanstack/virtual-core';
 import type { LogEntry } from '../../shared/protocol';
 import { indexSize, matchAt, type FilterIndex } from '../model/filter';
@@ -58,8 +58,12 @@ export function LogList({ log, index, selectedSeq, onSelect, label, testId, show
   useLayoutEffect(() => {
     virtualizer._willUpdate();
   });
-  useEffect(() => {
-    if (follow.current && count > 0) virtualizer.scrollToIndex(count - 1, { align: 'end' });
+  useLayoutEffect(() => {
+    // Follow the tail with one scroll write (the browser clamps it); the
+    // virtualizer's scrollToIndex reads layout back and retries across
+    // frames, which cost several ms per update at 2,000 events/s.
+    const el = scrollRef.current;
+    if (follow.current && el && count > 0) el.scrollTop = virtualizer.getTotalSize();
   }, [count, virtualizer]);
 
   const entryOf = (i: number): LogEntry | undefined => {
@@ -122,13 +126,16 @@ export function LogList({ log, index, selectedSeq, onSelect, label, testId, show
         data-rows={count}
       >
         <div style={{ height: `${virtualizer.getTotalSize()}px`, position: 'relative' }}>
-          {items.map((item) => {
+          {items.map((item, slot) => {
             const e = entryOf(item.index);
             if (!e) return null;
             const selected = e.seq === selectedSeq;
             return (
+              // Keyed by slot, not by entry: while the list follows a fast
+              // stream, the same row elements get new text instead of being
+              // removed and created again.
               <div
-                key={e.seq}
+                key={slot}
                 role="row"
                 aria-rowindex={item.index + 1}
                 aria-selected={selected}

@@ -319,3 +319,33 @@ test.describe('the panel as a tab', () => {
     await expect.poll(() => totalCount(panel)).toBeGreaterThan(stopped);
   });
 });
+
+test('while about 2,000 events a second stream in, the log keeps up with few DOM rows (frame times reported)', async ({ context, server, extensionId, tabIdOf }) => {
+  const page = await context.newPage();
+  await page.goto(`${server.url}/panel/firehose.html`);
+  const panel = await openPanelTab(context, extensionId, await tabIdOf(page));
+  await showView(panel, 'Event log');
+  await panel.evaluate(() => {
+    const w = window as unknown as { __frames: number[] };
+    w.__frames = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__frames.push(e.duration);
+    }).observe({ type: 'long-animation-frame', buffered: false });
+  });
+  const start = await totalCount(panel);
+  const pageStart = await page.evaluate(() => (window as unknown as { count: number }).count);
+  await panel.waitForTimeout(5000);
+  const end = await totalCount(panel);
+  const pageEnd = await page.evaluate(() => (window as unknown as { count: number }).count);
+  expect(end - start).toBeGreaterThan(1000);
+  expect(await rows(panel).count()).toBeLessThan(120);
+  const stats = await panel.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __panelPerf: { maxFlushMs: number; flushes: number } };
+    return { longFrames: w.__frames.length, worstFrameMs: Math.max(0, ...w.__frames), maxFlushMs: w.__panelPerf.maxFlushMs, flushes: w.__panelPerf.flushes };
+  });
+  test.info().annotations.push({
+    type: 'perf',
+    description: `page received ${(pageEnd - pageStart) / 5}/s, panel log grew ${(end - start) / 5}/s; long animation frames (>50 ms) in 5 s: ${stats.longFrames}, worst ${stats.worstFrameMs.toFixed(0)} ms; worst flush ${stats.maxFlushMs.toFixed(1)} ms over ${stats.flushes} flushes`,
+  });
+  console.log(test.info().annotations.at(-1)?.description);
+});
