@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Page } from 'puppeteer-core';
 import type { Snapshot, SnapshotConnection } from '../../src/shared/protocol';
@@ -19,7 +20,7 @@ import { startTestServer, type TestServer } from '../e2e/support/server';
 import { openToolbox, readPanel } from './support/devtools';
 import { DIST, UUID, launchFirefox, waitFor, type Firefox } from './support/firefox';
 
-const PAGES = path.join(path.dirname(new URL(import.meta.url).pathname), 'pages');
+const PAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages');
 const T = { timeout: 90_000 };
 
 let ff: Firefox;
@@ -71,6 +72,7 @@ describe('SSE Connections in Firefox', () => {
   });
 
   after(async () => {
+    for (const p of opened) await p.close().catch(() => undefined);
     await ff?.close();
     await Promise.all([server?.close(), ownPages?.close(), scripted?.close()]);
   });
@@ -332,9 +334,5 @@ describe('SSE Connections in Firefox', () => {
     } finally {
       await ff.chrome<string[]>(permissions('add')).catch(() => undefined);
     }
-  });
-
-  after(async () => {
-    for (const p of opened) await p.close().catch(() => undefined);
   });
 });
