@@ -1,5 +1,6 @@
 import { backoffDelay } from './backoff.js';
 import { ConnectionBanner } from './banner.js';
+import { systemClock, type Clock } from './clock.js';
 import { connectToSSE } from './connect.js';
 import { BoundedIdSet, RecentMessages } from './dedupe.js';
 import { BroadcastElection } from './election/broadcast-election.js';
@@ -90,6 +91,7 @@ export class PersistentChatConnection {
   private readonly watchdog: LeaderWatchdog;
   private readonly banner: ConnectionBanner | undefined;
   private readonly win: LifecycleTarget | undefined;
+  private readonly clock: Clock;
 
   private started = false;
   private suspended = false;
@@ -103,9 +105,9 @@ export class PersistentChatConnection {
   private streamState: StreamState = 'idle';
   private term = 0;
   private attempt = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: unknown;
   private retryAt: number | undefined;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private heartbeatTimer: unknown;
   private lastEventId: string | undefined;
   private lastRelayedId: string | undefined;
   private leaderId: string | undefined;
@@ -123,6 +125,7 @@ export class PersistentChatConnection {
     if (typeof projectId !== 'string' || projectId === '') throw new TypeError('projectId must be a non-empty string');
     this.projectId = projectId;
     this.opts = options;
+    this.clock = options.clock ?? systemClock;
     this.tabId = options.tabId ?? randomId();
     if (onMessage) this.handlers.add(onMessage);
     this.seen = new BoundedIdSet(options.dedupeCapacity ?? 2000);
@@ -131,7 +134,7 @@ export class PersistentChatConnection {
     const doc = options.document === null ? undefined : (options.document ?? (globalThis as { document?: Document }).document);
     this.banner = options.banner === false || !doc ? undefined : new ConnectionBanner(doc);
     this.watchdog = new LeaderWatchdog(
-      { timeoutMs: options.watchdogMs ?? 5000, probeMs: options.probeMs ?? 2000 },
+      { timeoutMs: options.watchdogMs ?? 5000, probeMs: options.probeMs ?? 2000, clock: this.clock },
       {
         probe: () => this.post({ type: 'ping', from: this.tabId, nonce: randomId() }),
         onDead: () => {
@@ -186,13 +189,14 @@ export class PersistentChatConnection {
       onFollower: () => this.becomeFollower(),
     };
     if (this.channel && locks) {
-      this.election = new LockElection(locks, lockName(this.projectId), cbs, this.opts.watchdogMs ?? 5000);
+      this.election = new LockElection(locks, lockName(this.projectId), cbs, this.opts.watchdogMs ?? 5000, this.clock);
     } else if (this.channel && BC) {
       try {
         this.electionChannel = new BC(lockName(this.projectId));
         this.election = new BroadcastElection(this.electionChannel, this.tabId, cbs, {
           heartbeatMs: this.opts.heartbeatMs ?? 1000,
           leaderTimeoutMs: this.opts.watchdogMs ?? 5000,
+          clock: this.clock,
           ...(this.opts.random ? { random: this.opts.random } : {}),
         });
       } catch {
@@ -272,7 +276,7 @@ export class PersistentChatConnection {
     this.lastRelayedId = this.lastEventId;
     this.attempt = 0;
     if (this.channel) {
-      this.heartbeatTimer = setInterval(() => this.postHeartbeat(), this.opts.heartbeatMs ?? 1000);
+      this.heartbeatTimer = this.clock.setInterval(() => this.postHeartbeat(), this.opts.heartbeatMs ?? 1000);
       this.postHeartbeat();
     }
     void this.openStream(this.term);
@@ -280,9 +284,9 @@ export class PersistentChatConnection {
 
   private stopLeading(): void {
     this.term += 1;
-    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    if (this.heartbeatTimer !== undefined) this.clock.clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.retryAt = undefined;
     this.stream?.close();
@@ -369,9 +373,9 @@ export class PersistentChatConnection {
     });
     this.attempt += 1;
     this.streamState = 'backoff';
-    this.retryAt = Date.now() + delay;
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
+    this.retryAt = this.clock.now() + delay;
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.clock.setTimeout(() => {
       if (term === this.term) void this.openStream(term);
     }, delay);
     const secs = Math.max(1, Math.round(delay / 1000));
@@ -395,7 +399,7 @@ export class PersistentChatConnection {
       data,
       raw: m.data,
       event: m.event,
-      timestamp: Date.now(),
+      timestamp: this.clock.now(),
       ...(m.id !== undefined ? { id: m.id } : {}),
       ...(prevId !== undefined ? { prevId } : {}),
     });
@@ -428,7 +432,7 @@ export class PersistentChatConnection {
       type: 'heartbeat',
       from: this.tabId,
       state: this.streamState,
-      timestamp: Date.now(),
+      timestamp: this.clock.now(),
       ...(this.lastEventId !== undefined ? { lastEventId: this.lastEventId } : {}),
     });
   }
@@ -438,7 +442,7 @@ export class PersistentChatConnection {
       type: 'leader-status',
       from: this.tabId,
       status,
-      timestamp: Date.now(),
+      timestamp: this.clock.now(),
       ...(this.lastEventId !== undefined ? { lastEventId: this.lastEventId } : {}),
       ...(status === 'backoff' && this.retryAt !== undefined ? { retryAt: this.retryAt } : {}),
       ...(this.lastError !== undefined && status !== 'connected' ? { reason: this.lastError } : {}),
@@ -532,7 +536,7 @@ export class PersistentChatConnection {
   }
 
   private requestResync(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     if (now < this.resyncUntil) return;
     this.resyncUntil = now + 1000;
     this.post({ type: 'resync', from: this.tabId, ...(this.lastEventId !== undefined ? { after: this.lastEventId } : {}) });
@@ -550,7 +554,7 @@ export class PersistentChatConnection {
     if (this.leaderStatus === 'connecting') return; // a retry in progress changes nothing yet
     if (this.leaderStatus === 'connected') this.bannerResolved();
     if (this.leaderStatus === 'backoff') {
-      const secs = this.leaderRetryAt !== undefined ? Math.max(1, Math.round((this.leaderRetryAt - Date.now()) / 1000)) : undefined;
+      const secs = this.leaderRetryAt !== undefined ? Math.max(1, Math.round((this.leaderRetryAt - this.clock.now()) / 1000)) : undefined;
       this.banner.show('limit', `Too many chat connections are open for this project.${secs !== undefined ? ` Retrying in about ${secs} s.` : ''}`);
     } else {
       this.banner.show('follower', 'Several chat windows are open. This tab receives messages through another window.');

@@ -9,6 +9,8 @@
  * it on BroadcastChannel `chat-<projectId>`; the others follow.
  */
 export { connectToSSE } from './connect.js';
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';
 export { PersistentChatConnection } from './connection.js';
 export type { ConnectionInfo, LifecycleTarget, PersistentChatOptions } from './connection.js';
 export { backoffDelay } from './backoff.js';

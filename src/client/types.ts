@@ -28,6 +28,8 @@ export type MessageHandler = (data: unknown, meta: MessageMeta) => void;
 export interface StreamFailure {
   fatal: boolean;
   reason: string;
+  /** what the server asked for when it refused (learnt by a probe on EventSource) */
+  retryAfterMs?: number;
 }
 
 export interface StreamHandlers {
@@ -64,6 +66,8 @@ export interface SSEConnectionResult {
   body?: unknown;
 }
 
+import type { Clock } from './clock.js';
+
 export type EventSourceCtor = new (url: string, init?: EventSourceInit) => EventSource;
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -85,4 +89,6 @@ export interface ConnectOptions {
   defaultRetryAfterMs?: number;
   EventSource?: EventSourceCtor;
   fetch?: FetchFn;
+  /** time and timers, default the page's (tests and the simulation inject a virtual clock) */
+  clock?: Clock;
 }

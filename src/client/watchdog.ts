@@ -5,23 +5,29 @@
  * which hidden-tab timer throttling does not delay); no sign of life within `probeMs` →
  * `onDead()`. Any sign of life (heartbeat, relayed message, pong) resets it.
  */
+import { systemClock, type Clock } from './clock.js';
+
 export interface WatchdogOptions {
   timeoutMs: number;
   probeMs: number;
   now?: () => number;
+  clock?: Clock;
 }
 
 export class LeaderWatchdog {
   private lastSeen: number;
   private probeSentAt: number | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: unknown;
   private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly opts: WatchdogOptions,
     private readonly cb: { probe(): void; onDead(): void },
   ) {
-    this.now = opts.now ?? (() => Date.now());
+    this.clock = opts.clock ?? systemClock;
+    const clock = this.clock;
+    this.now = opts.now ?? (() => clock.now());
     this.lastSeen = this.now();
   }
 
@@ -35,11 +41,11 @@ export class LeaderWatchdog {
     if (this.timer !== undefined) return;
     this.seen();
     const period = Math.max(50, Math.min(this.opts.timeoutMs, this.opts.probeMs) / 2);
-    this.timer = setInterval(() => this.check(), period);
+    this.timer = this.clock.setInterval(() => this.check(), period);
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.timer !== undefined) this.clock.clearInterval(this.timer);
     this.timer = undefined;
     this.probeSentAt = undefined;
   }

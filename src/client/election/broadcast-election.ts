@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js';
 import type { ChannelLike, Election, ElectionCallbacks } from './types.js';
 
 /**
@@ -18,6 +19,7 @@ export interface BroadcastElectionOptions {
   claimJitterMs?: number;
   random?: () => number;
   now?: () => number;
+  clock?: Clock;
 }
 
 type ElectionMessage =
@@ -40,8 +42,9 @@ export class BroadcastElection implements Election {
   private lastLeaderSeen = -Infinity;
   private leaderId: string | undefined;
   private claimAt: number | undefined;
-  private claimTimer: ReturnType<typeof setTimeout> | undefined;
-  private tick: ReturnType<typeof setInterval> | undefined;
+  private claimTimer: unknown;
+  private tick: unknown;
+  private readonly clock: Clock;
   private toldFollower = false;
   private readonly hb: number;
   private readonly timeout: number;
@@ -64,7 +67,9 @@ export class BroadcastElection implements Election {
     this.window = opts.claimWindowMs ?? 300;
     this.jitter = opts.claimJitterMs ?? 1000;
     this.random = opts.random ?? Math.random;
-    this.now = opts.now ?? (() => Date.now());
+    this.clock = opts.clock ?? systemClock;
+    const clock = this.clock;
+    this.now = opts.now ?? (() => clock.now());
   }
 
   get isLeader(): boolean {
@@ -78,7 +83,7 @@ export class BroadcastElection implements Election {
     this.lastLeaderSeen = -Infinity;
     this.channel.addEventListener('message', this.listener);
     this.post({ t: 'hello', from: this.tabId });
-    this.tick = setInterval(() => this.onTick(), this.hb);
+    this.tick = this.clock.setInterval(() => this.onTick(), this.hb);
     // A leader answers hello at once; claim only if none did.
     this.scheduleClaim(this.window + this.random() * this.jitter);
   }
@@ -89,7 +94,7 @@ export class BroadcastElection implements Election {
     if (this.leading) this.post({ t: 'bye', from: this.tabId });
     this.leading = false;
     this.cancelClaim();
-    if (this.tick) clearInterval(this.tick);
+    if (this.tick !== undefined) this.clock.clearInterval(this.tick);
     this.tick = undefined;
     this.channel.removeEventListener('message', this.listener);
   }
@@ -121,13 +126,13 @@ export class BroadcastElection implements Election {
 
   private scheduleClaim(delay: number): void {
     this.cancelClaim();
-    this.claimTimer = setTimeout(() => {
+    this.claimTimer = this.clock.setTimeout(() => {
       this.claimTimer = undefined;
       if (!this.running || this.leading) return;
       if (this.now() - this.lastLeaderSeen <= this.timeout) return; // a leader showed up
       this.claimAt = this.now();
       this.post({ t: 'claim', from: this.tabId, at: this.claimAt });
-      this.claimTimer = setTimeout(() => {
+      this.claimTimer = this.clock.setTimeout(() => {
         this.claimTimer = undefined;
         if (this.claimAt === undefined || !this.running) return;
         this.claimAt = undefined;
@@ -137,7 +142,7 @@ export class BroadcastElection implements Election {
   }
 
   private cancelClaim(): void {
-    if (this.claimTimer !== undefined) clearTimeout(this.claimTimer);
+    if (this.claimTimer !== undefined) this.clock.clearTimeout(this.claimTimer);
     this.claimTimer = undefined;
     this.claimAt = undefined;
   }

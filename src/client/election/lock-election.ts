@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js';
 import type { Election, ElectionCallbacks, LockManagerLike } from './types.js';
 
 interface Ticket {
@@ -27,6 +28,7 @@ export class LockElection implements Election {
     /** how long the takeover guard stays held after a steal, so other followers that
      *  judged the old leader dead at the same moment do not steal again from the new one */
     private readonly takeoverGraceMs = 3000,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get isLeader(): boolean {
@@ -89,7 +91,7 @@ export class LockElection implements Election {
       const t: Ticket = { gen };
       return new Promise<void>((done) => {
         const granted = (): void => {
-          setTimeout(done, this.takeoverGraceMs);
+          this.clock.setTimeout(done, this.takeoverGraceMs);
         };
         this.locks
           .request(this.name, { steal: true }, () => {

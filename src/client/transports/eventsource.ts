@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { probeLimit } from './probe.js';
 import type { ConnectOptions, EventSourceCtor, SSEConnectionResult, StreamHandle, StreamHandlers, StreamMessage } from '../types.js';
 import { streamUrl } from '../url.js';
@@ -72,7 +73,8 @@ export function connectWithEventSource(projectId: string, options: ConnectOption
   const probeUrl = streamUrl(base, projectId, who);
   const withCredentials = options.withCredentials ?? false;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const probeOpts = { withCredentials, timeoutMs: Math.min(timeoutMs, 5000), defaultRetryAfterMs: options.defaultRetryAfterMs ?? 10_000 };
+  const clock = options.clock ?? systemClock;
+  const probeOpts = { withCredentials, timeoutMs: Math.min(timeoutMs, 5000), defaultRetryAfterMs: options.defaultRetryAfterMs ?? 10_000, clock };
 
   let es: EventSource;
   try {
@@ -88,7 +90,7 @@ export function connectWithEventSource(projectId: string, options: ConnectOption
     const settle = (r: SSEConnectionResult): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       es.removeEventListener('open', onOpen);
       es.removeEventListener('error', onError);
       resolve(r);
@@ -96,7 +98,7 @@ export function connectWithEventSource(projectId: string, options: ConnectOption
     const fail = async (timedOut: boolean): Promise<void> => {
       if (failing) return;
       failing = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       handle.close();
       const probed = await probeLimit(fetchFn, probeUrl, probeOpts);
       if (timedOut && probed.mode !== 'follower') {
@@ -108,7 +110,7 @@ export function connectWithEventSource(projectId: string, options: ConnectOption
       if (settled || es.readyState !== CLOSED) return;
       void fail(false);
     };
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       if (settled) return;
       void fail(true);
     }, timeoutMs);

@@ -1,4 +1,5 @@
 import { createParser } from 'eventsource-parser';
+import { systemClock } from '../clock.js';
 import { parseCountHeader, parseRetryAfter, retryAfterFromBody } from '../retry-after.js';
 import type { ConnectOptions, FetchFn, SSEConnectionResult, StreamHandle, StreamHandlers, StreamMessage } from '../types.js';
 import { streamUrl } from '../url.js';
@@ -66,7 +67,8 @@ export async function connectWithFetch(projectId: string, options: ConnectOption
   const ctrl = new AbortController();
   const timeoutMs = options.timeoutMs ?? 10_000;
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const clock = options.clock ?? systemClock;
+  const timer = clock.setTimeout(() => {
     timedOut = true;
     ctrl.abort();
   }, timeoutMs);
@@ -81,13 +83,13 @@ export async function connectWithFetch(projectId: string, options: ConnectOption
       signal: ctrl.signal,
     });
   } catch (err) {
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     return {
       mode: 'failed',
       reason: timedOut ? `Timed out after ${timeoutMs} ms waiting for the stream to open` : err instanceof Error ? err.message : 'fetch failed',
     };
   }
-  clearTimeout(timer);
+  clock.clearTimeout(timer);
   const limit = parseCountHeader(res.headers.get('X-SSE-Connection-Limit'));
   const current = parseCountHeader(res.headers.get('X-SSE-Current-Connections'));
   const counts = { ...(limit !== undefined ? { limit } : {}), ...(current !== undefined ? { current } : {}) };
@@ -102,7 +104,7 @@ export async function connectWithFetch(projectId: string, options: ConnectOption
     body = undefined;
   }
   ctrl.abort();
-  const headerRetry = parseRetryAfter(res.headers.get('Retry-After'));
+  const headerRetry = parseRetryAfter(res.headers.get('Retry-After'), clock.now());
   if (res.status === 429) {
     const bodyMessage =
       typeof body === 'object' && body !== null && typeof (body as Record<string, unknown>)['message'] === 'string'

@@ -1,4 +1,5 @@
 import { parseCountHeader, parseRetryAfter } from '../retry-after.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { FetchFn, SSEConnectionResult } from '../types.js';
 
 /**
@@ -8,10 +9,11 @@ import type { FetchFn, SSEConnectionResult } from '../types.js';
 export async function probeLimit(
   fetchFn: FetchFn,
   url: string,
-  opts: { withCredentials: boolean; timeoutMs: number; defaultRetryAfterMs: number },
+  opts: { withCredentials: boolean; timeoutMs: number; defaultRetryAfterMs: number; clock?: Clock },
 ): Promise<SSEConnectionResult> {
+  const clock = opts.clock ?? systemClock;
   const ctrl = new AbortController();
-  const timer = setTimeout(() => ctrl.abort(), opts.timeoutMs);
+  const timer = clock.setTimeout(() => ctrl.abort(), opts.timeoutMs);
   try {
     const res = await fetchFn(url, {
       method: 'HEAD',
@@ -27,7 +29,7 @@ export async function probeLimit(
         mode: 'follower',
         reason: 'Connection limit exceeded',
         status: 429,
-        retryAfterMs: parseRetryAfter(res.headers.get('Retry-After')) ?? opts.defaultRetryAfterMs,
+        retryAfterMs: parseRetryAfter(res.headers.get('Retry-After'), clock.now()) ?? opts.defaultRetryAfterMs,
         ...counts,
       };
     }
@@ -35,7 +37,7 @@ export async function probeLimit(
       // A slot is free now: the stream failed for another reason, or the limit cleared in between.
       return { mode: 'failed', reason: 'SSE connection failed (the server would admit a new stream now)', status: res.status, ...counts };
     }
-    const retryAfterMs = parseRetryAfter(res.headers.get('Retry-After'));
+    const retryAfterMs = parseRetryAfter(res.headers.get('Retry-After'), clock.now());
     return {
       mode: 'failed',
       reason: `SSE connection failed (HTTP ${res.status})`,
@@ -46,6 +48,6 @@ export async function probeLimit(
   } catch {
     return { mode: 'failed', reason: 'Failed to check connection status' };
   } finally {
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
   }
 }
