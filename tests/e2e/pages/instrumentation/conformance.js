@@ -145,6 +145,15 @@
     }
   };
   record('stack.esBadUrl', () => stackOf(() => new EventSource('http://[')));
+  record('stack.descriptorShape', () => {
+    try {
+      new EventSource('http://[');
+      return 'no throw';
+    } catch (e) {
+      const own = Object.getOwnPropertyDescriptor(e, 'stack');
+      return [Object.prototype.hasOwnProperty.call(e, 'stack'), own && [typeof own.get, typeof own.set, typeof own.value, own.enumerable, own.configurable, own.writable]];
+    }
+  });
   record('stack.esIllegalClose', () => stackOf(() => EventSource.prototype.close.call({})));
   record('stack.bcNoArgs', () => stackOf(() => new BroadcastChannel()));
   record('stack.bcDataClone', () => stackOf(() => new BroadcastChannel('conf-stack').postMessage(() => 1)));
