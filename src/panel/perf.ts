@@ -23,6 +23,12 @@ export const perf = {
     if (ms > this.maxFlushMs) this.maxFlushMs = ms;
     performance.mark?.('sse-panel:flush', { detail: { messages, ms } });
   },
+  /** Last import: parse and validate, then build the log. */
+  lastImportMs: 0,
+  recordImport(events: number, ms: number) {
+    this.lastImportMs = ms;
+    performance.mark?.('sse-panel:import', { detail: { events, ms } });
+  },
   recordFilter(scanned: number, ms: number, rescan: boolean) {
     this.lastFilterMs = ms;
     this.lastFilterScanned = scanned;

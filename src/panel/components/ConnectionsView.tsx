@@ -3,7 +3,7 @@ import type { LogEntry, Snapshot, SnapshotConnection } from '../../shared/protoc
 import { buildCurl } from '../model/curl';
 import { formatTime, formatDuration } from '../model/format';
 import { entryAt, type LogView } from '../model/log-view';
-import type { FilterIndex } from '../model/filter';
+import { findInIndex, indexSize, matchAt, type FilterIndex } from '../model/filter';
 import { copyText } from '../platform';
 import { Empty } from './common';
 import { ConnectionsTable } from './ConnectionsTable';
@@ -24,11 +24,11 @@ export interface ConnectionsViewProps {
   onSelectEvent: (seq: number) => void;
 }
 
-/** The method of a fetch stream, from its `fetch:open` log entry ("POST 200"). */
+/** The method of a fetch stream, from its `fetch:open` log entry ("POST 200"), which is among its first. */
 function methodOf(log: LogView, index: FilterIndex | null): string | undefined {
   if (!index) return undefined;
-  for (let i = index.head; i < index.length; i++) {
-    const pos = index.matches[i];
+  for (let i = 0; i < Math.min(3, indexSize(index)); i++) {
+    const pos = matchAt(index, i);
     const e = pos === undefined ? undefined : entryAt(log, pos);
     if (e?.kind === 'fetch:open' && e.info) return e.info.split(' ')[0];
   }
@@ -56,15 +56,8 @@ function Curl({ connection, method }: { connection: SnapshotConnection; method: 
 
 export function ConnectionsView(p: ConnectionsViewProps) {
   const selected = p.connections.find((c) => c.id === p.selectedId) ?? null;
-  const selectedEntry: LogEntry | null = (() => {
-    if (p.selectedSeq === null || !p.index) return null;
-    for (let i = p.index.length - 1; i >= p.index.head; i--) {
-      const pos = p.index.matches[i];
-      const e = pos === undefined ? undefined : entryAt(p.log, pos);
-      if (e?.seq === p.selectedSeq) return e;
-    }
-    return null;
-  })();
+  const selectedEntry: LogEntry | null =
+    p.selectedSeq === null || !p.index ? null : (findInIndex(p.index, (pos) => entryAt(p.log, pos), p.selectedSeq)?.entry ?? null);
   return (
     <div class="view connections split-v">
       <div class="view-bar">

@@ -7,7 +7,7 @@
 import { useLayoutEffect, useMemo, useReducer, useRef } from 'preact/hooks';
 import { Virtualizer, elementScroll, observeElementOffset, observeElementRect } from '@tanstack/virtual-core';
 import type { LogEntry } from '../../shared/protocol';
-import { indexSize, matchAt, type FilterIndex } from '../model/filter';
+import { findInIndex, indexSize, matchAt, type FilterIndex } from '../model/filter';
 import { formatBytes, formatTime, oneLine } from '../model/format';
 import { nextIndex } from '../model/keyboard';
 import { entryAt, type LogView } from '../model/log-view';
@@ -71,20 +71,10 @@ export function LogList({ log, index, selectedSeq, onSelect, label, testId, show
     return pos === undefined ? undefined : entryAt(log, pos);
   };
 
-  const selectedIndex = useMemo(() => {
-    if (selectedSeq === null || !index) return -1;
-    // Binary search: positions and seqs both increase.
-    let a = 0;
-    let b = count - 1;
-    while (a <= b) {
-      const mid = (a + b) >> 1;
-      const seq = entryOf(mid)?.seq ?? -1;
-      if (seq === selectedSeq) return mid;
-      if (seq < selectedSeq) a = mid + 1;
-      else b = mid - 1;
-    }
-    return -1;
-  }, [selectedSeq, index, log, count]);
+  const selectedIndex = useMemo(
+    () => (selectedSeq === null || !index ? -1 : (findInIndex(index, (pos) => entryAt(log, pos), selectedSeq)?.i ?? -1)),
+    [selectedSeq, index, log],
+  );
 
   const onKeyDown = (e: KeyboardEvent) => {
     const next = nextIndex(e.key, selectedIndex, count, Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 200) / ROW_HEIGHT) - 1));

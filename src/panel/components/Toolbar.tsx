@@ -4,6 +4,7 @@ import { logEntries } from '../model/log-view';
 import { clearCapture, download, reloadInspectedTab } from '../platform';
 import { emptyPanelData, applyMessage, PANEL_LOG_LIMIT, type PanelStore } from '../store';
 import type { Ui } from '../ui';
+import { perf } from '../perf';
 
 export function Toolbar({ store, ui }: { store: PanelStore; ui: Ui }) {
   const fileRef = useRef<HTMLInputElement>(null);
@@ -26,6 +27,7 @@ export function Toolbar({ store, ui }: { store: PanelStore; ui: Ui }) {
       setMessage({ kind: 'error', text: `Could not read ${file.name}: ${String(error)}` });
       return;
     }
+    const t0 = performance.now();
     const r = parseCapture(text);
     if (!r.ok) {
       setMessage({ kind: 'error', text: `${file.name}: ${r.error}` });
@@ -34,6 +36,7 @@ export function Toolbar({ store, ui }: { store: PanelStore; ui: Ui }) {
     const { events, ...snapshot } = r.capture;
     let data = applyMessage(emptyPanelData(), { kind: 'panel:snapshot', snapshot });
     data = applyMessage(data, { kind: 'panel:log', entries: events, reset: true }, Math.max(PANEL_LOG_LIMIT, events.length));
+    perf.recordImport(events.length, performance.now() - t0);
     const inCapture = snapshot.tabs.some((t) => t.tabId === store.tabId) ? store.tabId : (snapshot.connections[0]?.tabId ?? snapshot.tabs[0]?.tabId ?? null);
     store.setPaused(false);
     store.imported.value = { fileName: file.name, data };

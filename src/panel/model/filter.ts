@@ -158,3 +158,22 @@ export function updateIndex(previous: FilterIndex | null, view: LogView, filter:
   }
   return { filter, epoch: view.epoch, scannedTo: view.end, matches, head, length: matches.length };
 }
+
+/**
+ * The entry with sequence number `seq` among the index's matches, by binary
+ * search (positions and sequence numbers both increase), or null.
+ */
+export function findInIndex(index: FilterIndex, entryOf: (pos: number) => LogEntry | undefined, seq: number): { i: number; entry: LogEntry } | null {
+  let a = 0;
+  let b = indexSize(index) - 1;
+  while (a <= b) {
+    const mid = (a + b) >> 1;
+    const pos = matchAt(index, mid);
+    const e = pos === undefined ? undefined : entryOf(pos);
+    if (!e) return null;
+    if (e.seq === seq) return { i: mid, entry: e };
+    if (e.seq < seq) a = mid + 1;
+    else b = mid - 1;
+  }
+  return null;
+}

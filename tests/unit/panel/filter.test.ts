@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { compileFilter, compileText, EMPTY_FILTER, indexSize, matchAt, updateIndex, type FilterInput } from '../../../src/panel/model/filter';
+import { compileFilter, compileText, EMPTY_FILTER, findInIndex, indexSize, matchAt, updateIndex, type FilterInput } from '../../../src/panel/model/filter';
 import { appendLog, emptyLogView, entryAt, logEntries, replaceLog } from '../../../src/panel/model/log-view';
 import type { LogEntry } from '../../../src/shared/protocol';
 import { entry, message, resetSeq } from './fixtures';
@@ -126,5 +126,17 @@ describe('the incremental index', () => {
         },
       ),
     );
+  });
+});
+
+describe('finding a selected entry', () => {
+  it('finds an entry of the index by sequence number, or says it is not there', () => {
+    const view = appendLog(emptyLogView(), sample(), 1000);
+    const index = updateIndex(null, view, compiled({ kind: 'bc' }));
+    const at = (pos: number) => entryAt(view, pos);
+    expect(findInIndex(index, at, 4)).toMatchObject({ i: 1, entry: { seq: 4, kind: 'bc:receive' } });
+    expect(findInIndex(index, at, 3)?.i).toBe(0);
+    expect(findInIndex(index, at, 1)).toBeNull();
+    expect(findInIndex(index, at, 99)).toBeNull();
   });
 });
