@@ -15,12 +15,21 @@ export interface ChatContext {
   heartbeatMs: number;
   /** streams open on this instance, by connection id */
   live: Map<string, LiveStream>;
+  /** a stream whose unsent output exceeds this is dropped (slow consumer) */
+  maxBufferedBytes: number;
+  /** chat streams this instance holds at most (all users); above it: 503 server_busy */
+  maxStreams: number;
+  stats: { dropped: number };
   log: (...args: unknown[]) => void;
 }
 
 export interface LiveStream {
   info: ConnectionInfo;
   end(): void;
+  /** closes the stream because the store could not register it again under the limit */
+  evict(): void;
+  /** bytes written but not yet taken by the socket */
+  buffered(): number;
 }
 
 function userOf(req: IncomingMessage, url: URL): ReturnType<typeof parseId> {
@@ -64,9 +73,13 @@ export async function headStream(ctx: ChatContext, req: IncomingMessage, res: Se
 export async function openStream(ctx: ChatContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const who = identify(req, res, url);
   if (!who) return;
-  const headerId = req.headers['last-event-id'];
-  const rawLast = typeof headerId === 'string' ? headerId : url.searchParams.get('lastEventId');
-  const lastEventId = parseLastEventId(rawLast);
+  const last = lastEventIdOf(req, url);
+  if (!last.ok) return sendError(res, 400, last.error, last.message);
+  let lastEventId = last.value;
+  if (ctx.live.size >= ctx.maxStreams) {
+    res.setHeader('Retry-After', String(Math.max(1, ctx.retryAfterSec)));
+    return sendError(res, 503, 'server_busy', `this instance holds its maximum of ${ctx.maxStreams} streams; try again later`);
+  }
   const info: ConnectionInfo = {
     id: randomUUID(),
     userId: who.userId,
@@ -92,18 +105,30 @@ export async function openStream(ctx: ChatContext, req: IncomingMessage, res: Se
   let lastSent = lastEventId ?? 0;
   let replaying = true;
   const buffered: ChatMessage[] = [];
+  // Slow consumers: a client that does not read leaves our writes in the socket's buffers and
+  // then in res' own buffer. Past maxBufferedBytes the stream is dropped (its socket destroyed,
+  // which releases its slot), so memory per stream stays bounded by about that plus one frame.
+  const send = (chunk: string): void => {
+    if (closed) return;
+    if (res.writableLength > ctx.maxBufferedBytes) {
+      ctx.stats.dropped += 1;
+      ctx.log(`dropping slow consumer ${info.id}: ${res.writableLength} bytes unsent`);
+      cleanup(); // releases the slot now; 'close' comes later
+      res.destroy();
+      return;
+    }
+    res.write(chunk);
+  };
   const write = (m: ChatMessage): void => {
     if (closed || m.id <= lastSent) return;
     lastSent = m.id;
-    res.write(sseEvent({ id: m.id, data: m.data }));
+    send(sseEvent({ id: m.id, data: m.data }));
   };
   const unsubscribe = ctx.bus.subscribe(who.projectId, (m) => {
     if (replaying) buffered.push(m);
     else write(m);
   });
-  const heartbeat = setInterval(() => {
-    if (!closed) res.write(sseComment(`heartbeat ${Date.now()}`));
-  }, ctx.heartbeatMs);
+  const heartbeat = setInterval(() => send(sseComment(`heartbeat ${Date.now()}`)), ctx.heartbeatMs);
 
   const cleanup = (): void => {
     if (closed) return;
@@ -120,6 +145,14 @@ export async function openStream(ctx: ChatContext, req: IncomingMessage, res: Se
       cleanup();
       res.end();
     },
+    evict: () => {
+      if (closed) return;
+      ctx.log(`evicting ${info.id}: no room under the limit after the store recovered`);
+      if (res.writableLength <= ctx.maxBufferedBytes) res.write(sseComment('closed: connection limit reached after the store recovered'));
+      cleanup();
+      res.end();
+    },
+    buffered: () => res.writableLength,
   });
   res.on('close', cleanup);
 
@@ -129,6 +162,21 @@ export async function openStream(ctx: ChatContext, req: IncomingMessage, res: Se
   ctx.log(`open ${info.id} user=${who.userId} project=${who.projectId} last=${lastEventId ?? '-'} count=${decision.count}`);
 
   if (lastEventId !== undefined) {
+    // An id ahead of the project's sequence was issued before a restart that lost the
+    // sequence (memory mode, or Redis with no instance left to restore it). Resuming "after"
+    // it would drop every new message as already seen: start from the current end instead.
+    try {
+      const current = await ctx.bus.lastId(who.projectId);
+      if (lastEventId > current) {
+        ctx.log(`Last-Event-ID ${lastEventId} is ahead of ${who.projectId}'s sequence (${current}): no replay`);
+        lastEventId = current;
+        lastSent = Math.min(lastSent, current);
+      }
+    } catch (err) {
+      ctx.log('sequence check failed', err);
+    }
+  }
+  if (lastEventId !== undefined) {
     try {
       for (const m of await ctx.bus.since(who.projectId, lastEventId)) write(m);
     } catch (err) {
@@ -137,6 +185,12 @@ export async function openStream(ctx: ChatContext, req: IncomingMessage, res: Se
   }
   replaying = false;
   for (const m of buffered.splice(0)) write(m);
+}
+
+/** Last-Event-ID from the header, else ?lastEventId= (EventSource cannot set it on a first request). */
+export function lastEventIdOf(req: IncomingMessage, url: URL): ReturnType<typeof parseLastEventId> {
+  const headerId = req.headers['last-event-id'];
+  return parseLastEventId(typeof headerId === 'string' ? headerId : url.searchParams.get('lastEventId'));
 }
 
 /** POST /api/persistent-chat/messages */

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { ensurePagesBuilt } from './build-pages.js';
 import { debugConnections, headStream, openStream, postMessage, type ChatContext, type LiveStream } from './chat.js';
 import { answerPreflight, applyCors, sendError, sendJson } from './http-util.js';
 import { MemoryLimitStore, MemoryMessageBus } from './memory-store.js';
-import { connectRedis, RedisLimitStore, RedisMessageBus } from './redis-store.js';
+import { connectRedis, RedisHold, RedisLimitStore, RedisMessageBus } from './redis-store.js';
+import { StoreUnavailableError, type LimitStore, type MessageBus } from './store-types.js';
 import { ensureUserCookie, serveStatic } from './static.js';
 import { ticker } from './ticker.js';
 
@@ -26,15 +27,36 @@ export interface DemoServerOptions {
   log?: boolean;
   /** build the demo pages when missing or stale, default true */
   buildPages?: boolean;
+  /** a stream whose unsent output exceeds this many bytes is dropped as a slow consumer, default 512 KiB */
+  maxBufferedBytes?: number;
+  /** chat streams one instance holds at most, over all users, default 10000 (then 503 server_busy) */
+  maxStreams?: number;
+}
+
+export interface DemoServerStats {
+  /** chat streams open on this instance */
+  streams: number;
+  /** ticker streams open on this instance */
+  tickers: number;
+  /** bytes written to chat streams and not yet taken by their sockets */
+  bufferedBytes: number;
+  /** streams dropped as slow consumers */
+  dropped: number;
+  /** streams closed because there was no room under the limit after the store recovered */
+  evicted: number;
 }
 
 export interface DemoServer {
   url: string;
   port: number;
+  instanceId: string;
+  stats(): DemoServerStats;
   close(): Promise<void>;
 }
 
 const HISTORY_SIZE = 1000;
+/** longer URLs get 414 (Node itself refuses request heads over 16 KiB with 431) */
+const MAX_URL_LENGTH = 8 * 1024;
 const DEBUG_RE = /^\/api\/debug\/sse-connections\/([^/]+)\/([^/]+)\/?$/;
 
 export async function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServer> {
@@ -44,28 +66,92 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`limit must be a positive integer, got ${limit}`);
   if (!Number.isInteger(retryAfterSec) || retryAfterSec < 0) throw new Error('retryAfterSec must be a non-negative integer');
   if (!(heartbeatMs > 0)) throw new Error('heartbeatMs must be positive');
+  const maxBufferedBytes = opts.maxBufferedBytes ?? 512 * 1024;
+  const maxStreams = opts.maxStreams ?? 10_000;
+  if (!(maxBufferedBytes >= 0)) throw new Error('maxBufferedBytes must be non-negative');
+  if (!Number.isInteger(maxStreams) || maxStreams < 1) throw new Error('maxStreams must be a positive integer');
   const instanceId = opts.instanceId ?? `i-${randomBytes(4).toString('hex')}`;
   const log = opts.log ? (...a: unknown[]) => console.log(`[demo-server ${instanceId}]`, ...a) : () => undefined;
 
   if (opts.buildPages !== false) await ensurePagesBuilt(log);
 
-  const redis = opts.redisUrl ? await connectRedis(opts.redisUrl) : undefined;
-  const limits = redis ? new RedisLimitStore(redis, Math.max(3 * heartbeatMs, 1000)) : new MemoryLimitStore();
-  const bus = redis ? await RedisMessageBus.create(redis, HISTORY_SIZE) : new MemoryMessageBus(HISTORY_SIZE);
+  const ttlMs = Math.max(3 * heartbeatMs, 1000);
   const live = new Map<string, LiveStream>();
-  const ctx: ChatContext = { limits, bus, limit, retryAfterSec, instanceId, heartbeatMs, live, log };
+  const stats = { dropped: 0, evicted: 0 };
+  // After a Redis outage: raise the message sequences again, then register every live stream
+  // again under the limit (closing the ones that no longer fit). See docs/demo-server.md.
+  let onRedisBack = (): void => undefined;
+  const redisOpts = { reconnectMaxMs: Math.min(1000, heartbeatMs), log, onReconnect: () => onRedisBack() };
+  const redis = opts.redisUrl ? await connectRedis(opts.redisUrl, redisOpts) : undefined;
+  let limits: LimitStore;
+  let bus: MessageBus;
+  let redisBus: RedisMessageBus | undefined;
+  if (redis) {
+    // the hold after Redis lost its data lasts one TTL: every live instance has reconnected
+    // (reconnect attempts are at most min(1 s, heartbeat) apart) and registered its streams again
+    const hold = new RedisHold(redis, ttlMs);
+    await hold.init();
+    limits = new RedisLimitStore(redis, ttlMs, hold);
+    redisBus = await RedisMessageBus.create(redis, HISTORY_SIZE, hold, redisOpts);
+    bus = redisBus;
+  } else {
+    limits = new MemoryLimitStore();
+    bus = new MemoryMessageBus(HISTORY_SIZE);
+  }
+  const ctx: ChatContext = { limits, bus, limit, retryAfterSec, instanceId, heartbeatMs, live, maxBufferedBytes, maxStreams, stats, log };
   const tickers = new Set<() => void>();
 
-  const refreshTimer = redis
-    ? setInterval(() => {
-        limits.refresh([...live.values()].map((l) => l.info)).catch((err: unknown) => log('refresh failed', err));
-      }, heartbeatMs)
-    : undefined;
+  // Keeps this instance's streams registered (Redis): one run at a time; a run asked for while
+  // one is going happens right after it.
+  let keeping: Promise<void> | undefined;
+  let keepAgain = false;
+  const keepOnce = async (): Promise<void> => {
+    const snapshot = [...live.values()].map((l) => l.info);
+    const evicted = await limits.refresh(snapshot, limit);
+    for (const id of evicted) {
+      const l = live.get(id);
+      if (!l) continue;
+      stats.evicted += 1;
+      l.evict();
+    }
+    // a stream that closed while the refresh ran may have been registered again: release it
+    await Promise.all(snapshot.filter((i) => !live.has(i.id)).map((i) => limits.release(i)));
+  };
+  const keep = (): void => {
+    if (keeping) {
+      keepAgain = true;
+      return;
+    }
+    keeping = keepOnce()
+      .catch((err: unknown) => log('refresh failed', err instanceof Error ? err.message : err))
+      .finally(() => {
+        keeping = undefined;
+        if (keepAgain) {
+          keepAgain = false;
+          keep();
+        }
+      });
+  };
+  onRedisBack = () => {
+    if (!redisBus) return;
+    redisBus
+      .restoreSequences()
+      .catch((err: unknown) => log('restoring sequences failed', err instanceof Error ? err.message : err))
+      .finally(keep);
+  };
+  const refreshTimer = redis ? setInterval(keep, heartbeatMs) : undefined;
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     applyCors(req, res);
+    const rawUrl = req.url ?? '/';
+    if (rawUrl.length > MAX_URL_LENGTH) return sendError(res, 414, 'uri_too_long', `the URL must be at most ${MAX_URL_LENGTH} characters`);
+    let url: URL;
+    try {
+      url = new URL(rawUrl, 'http://localhost');
+    } catch {
+      return sendError(res, 400, 'invalid_url', 'the request target is not a valid URL path');
+    }
     if (method === 'OPTIONS') return answerPreflight(res);
     const path = url.pathname;
 
@@ -82,7 +168,10 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
     }
     const dbg = DEBUG_RE.exec(path);
     if (dbg) {
-      if (method !== 'GET') return sendError(res, 405, 'method_not_allowed', 'use GET');
+      if (method !== 'GET') {
+        res.setHeader('Allow', 'GET, OPTIONS');
+        return sendError(res, 405, 'method_not_allowed', 'use GET');
+      }
       let u: string;
       let p: string;
       try {
@@ -94,11 +183,23 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
       return debugConnections(ctx, res, u, p);
     }
     if (path === '/api/ticker') {
-      if (method !== 'GET') return sendError(res, 405, 'method_not_allowed', 'use GET');
-      return ticker(req, res, url, (end) => {
-        tickers.add(end);
-        return () => tickers.delete(end);
-      });
+      if (method !== 'GET') {
+        res.setHeader('Allow', 'GET, OPTIONS');
+        return sendError(res, 405, 'method_not_allowed', 'use GET');
+      }
+      return ticker(
+        req,
+        res,
+        url,
+        (end) => {
+          tickers.add(end);
+          return () => tickers.delete(end);
+        },
+        maxBufferedBytes,
+        () => {
+          stats.dropped += 1;
+        },
+      );
     }
     if (path === '/api/whoami') {
       const userId = ensureUserCookie(req, res);
@@ -108,14 +209,51 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
     sendError(res, 404, 'not_found', `no route for ${method} ${path}`);
   };
 
-  const server = createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      console.error('[demo-server] request failed', err);
-      if (!res.headersSent) sendError(res, 500, 'internal_error', 'internal error');
-      else res.destroy();
-    });
-  });
+  const server = createServer(
+    {
+      // a client that sends its request head slowly (or never) is cut off; SSE responses are
+      // not affected (these bound receiving the request, not sending the response)
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      connectionsCheckingInterval: 2_000,
+    },
+    (req, res) => {
+      route(req, res).catch((err: unknown) => {
+        if (err instanceof StoreUnavailableError) {
+          log(`503 ${err.code} ${req.method} ${req.url}`);
+          if (res.headersSent) return void res.destroy();
+          res.setHeader('Retry-After', String(err.retryAfterSec));
+          return sendError(res, 503, err.code, err.message);
+        }
+        if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return void res.destroy(); // the client went away mid-body
+        console.error('[demo-server] request failed', err);
+        if (!res.headersSent) sendError(res, 500, 'internal_error', 'internal error');
+        else res.destroy();
+      });
+    },
+  );
   server.keepAliveTimeout = 5000;
+  // Requests Node refuses before they reach us (malformed, head over 16 KiB, too slow) get a
+  // JSON error too, instead of Node's bare status line.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // as Node's own handler does: never write a response into one already under way
+    // (_httpMessage is Node's internal link from a socket to its current response)
+    const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_HEADERS_TIMEOUT' ? 408 : 400;
+    const body = JSON.stringify({
+      error: status === 431 ? 'headers_too_large' : status === 408 ? 'request_timeout' : 'bad_request',
+      message: status === 431 ? 'the request head (URL and headers) must be at most 16 KiB' : status === 408 ? 'the request took too long to arrive' : 'malformed HTTP request',
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -133,6 +271,12 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
   return {
     url: `http://${urlHost}:${port}`,
     port,
+    instanceId,
+    stats: () => {
+      let bufferedBytes = 0;
+      for (const l of live.values()) bufferedBytes += l.buffered();
+      return { streams: live.size, tickers: tickers.size, bufferedBytes, dropped: stats.dropped, evicted: stats.evicted };
+    },
     close: () =>
       (closing ??= (async () => {
         if (refreshTimer) clearInterval(refreshTimer);
@@ -146,9 +290,13 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await keeping;
         await bus.close();
         await limits.close();
-        if (redis) await redis.close().catch(() => undefined);
+        if (redis) {
+          if (redis.isReady) await redis.close().catch(() => undefined);
+          else redis.destroy();
+        }
       })()),
   };
 }

@@ -30,8 +30,8 @@ export class MemoryLimitStore implements LimitStore {
     return Promise.resolve();
   }
 
-  refresh(): Promise<void> {
-    return Promise.resolve();
+  refresh(): Promise<string[]> {
+    return Promise.resolve([]);
   }
 
   count(userId: string, projectId: string): Promise<number> {
@@ -72,6 +72,10 @@ export class MemoryMessageBus implements MessageBus {
     return Promise.resolve((this.history.get(projectId) ?? []).filter((m) => m.id > afterId));
   }
 
+  lastId(projectId: string): Promise<number> {
+    return Promise.resolve(this.seq.get(projectId) ?? 0);
+  }
+
   subscribe(projectId: string, listener: (msg: ChatMessage) => void): () => void {
     let set = this.listeners.get(projectId);
     if (!set) {
@@ -81,6 +85,7 @@ export class MemoryMessageBus implements MessageBus {
     set.add(listener);
     return () => {
       set.delete(listener);
+      if (set.size === 0 && this.listeners.get(projectId) === set) this.listeners.delete(projectId);
     };
   }
 

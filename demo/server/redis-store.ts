@@ -1,10 +1,44 @@
-import { createClient } from 'redis';
-import type { AdmitResult, ChatMessage, ConnectionInfo, LimitStore, MessageBus } from './store-types.js';
+import { createClient, ErrorReply } from 'redis';
+import { StoreUnavailableError, type AdmitResult, type ChatMessage, type ConnectionInfo, type LimitStore, type MessageBus } from './store-types.js';
 
-function newClient(url: string) {
-  return createClient({ url });
+export interface RedisConnectOptions {
+  /** longest wait between reconnect attempts (ms), default 1000 */
+  reconnectMaxMs?: number;
+  /** a command that gets no answer in this time fails (ms), default 2000 */
+  commandTimeoutMs?: number;
+  log?: (...args: unknown[]) => void;
 }
-type Client = ReturnType<typeof newClient>;
+
+function newClient(url: string, o: RedisConnectOptions = {}) {
+  const maxDelay = o.reconnectMaxMs ?? 1000;
+  return createClient({
+    url,
+    // Fail fast while Redis is away: a command is refused at once (the request gets a 503)
+    // instead of waiting in an offline queue that a down Redis would let grow without end.
+    disableOfflineQueue: true,
+    commandOptions: { timeout: o.commandTimeoutMs ?? 2000 },
+    socket: {
+      connectTimeout: 2000,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), maxDelay),
+    },
+  });
+}
+export type RedisClient = ReturnType<typeof newClient>;
+
+/** Turns a failure to reach Redis into a StoreUnavailableError (answered 503); a real error reply stays a 500. */
+function storeError(err: unknown): unknown {
+  if (err instanceof StoreUnavailableError) return err;
+  if (err instanceof ErrorReply && !/^(LOADING|BUSY|TRYAGAIN|MASTERDOWN|CLUSTERDOWN|READONLY)\b/.test(err.message)) return err;
+  return new StoreUnavailableError('store_unavailable', 'the shared store (Redis) is unavailable; try again shortly', 1, { cause: err });
+}
+
+async function guard<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw storeError(err);
+  }
+}
 
 /*
  * Keys (hash-tagged so a cluster keeps one user/project on one slot):
@@ -36,17 +70,66 @@ redis.call('PEXPIRE', KEYS[2], ttl)
 return {1, count + 1}
 `;
 
-/** KEYS: conns, info. ARGV: ttlMs, ids... Extends entries that still exist (XX). */
-const REFRESH = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+/**
+ * KEYS: conns, info. ARGV: ttlMs, limit, then id, json pairs (oldest first).
+ * Extends the entries that exist; registers again the ones that are gone (data lost in a Redis
+ * restart, or pruned while this instance stalled past the TTL) while the count is under the
+ * limit. Returns the ids that did not fit: their streams must be closed.
+ */
+const KEEP = `${PRUNE}
 local ttl = tonumber(ARGV[1])
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + ttl, ARGV[i]) end
+local limit = tonumber(ARGV[2])
+local missing = {}
+for i = 3, #ARGV, 2 do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], now + ttl, ARGV[i])
+    if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 0 then redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+  else
+    missing[#missing + 1] = i
+  end
+end
+local evicted = {}
+for _, i in ipairs(missing) do
+  if redis.call('ZCARD', KEYS[1]) < limit then
+    redis.call('ZADD', KEYS[1], now + ttl, ARGV[i])
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  else
+    evicted[#evicted + 1] = ARGV[i]
+  end
+end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
 end
-return 1
+return evicted
+`;
+
+/**
+ * KEYS: hold. ARGV: graceMs. Returns the ms left of the recovery hold (0 = none).
+ * The key is created (value 0) when an instance starts; when it is missing, Redis lost its
+ * data (a restart without persistence): the first instance to notice holds admissions and
+ * publishes for graceMs, the time every live instance needs to reconnect and register its
+ * open streams again (KEEP) and to restore the message sequences.
+ */
+const HOLD = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], tostring(now + tonumber(ARGV[1])))
+  return tonumber(ARGV[1])
+end
+local left = tonumber(v) - now
+if left > 0 then return left end
+return 0
+`;
+
+/** KEYS: seq. ARGV: floor. Raises the sequence to at least floor (ids stay monotonic after a restart). */
+const SEQ_FLOOR = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local floor = tonumber(ARGV[1])
+if cur < floor then redis.call('SET', KEYS[1], ARGV[1]) return floor end
+return cur
 `;
 
 /** KEYS: conns, info. Returns the JSON of every live connection. */
@@ -71,46 +154,105 @@ function keys(userId: string, projectId: string): [string, string] {
   return [`sse:conns:${tag}`, `sse:info:${tag}`];
 }
 
-export async function connectRedis(url: string): Promise<Client> {
-  const client = newClient(url);
-  client.on('error', (err: unknown) => {
-    console.error('[demo-server] redis error', err);
-  });
+/**
+ * Connects, and logs an outage once (not every reconnect attempt). `onReconnect` runs each
+ * time the connection is ready again after it was lost.
+ */
+export async function connectRedis(url: string, o: RedisConnectOptions & { onReconnect?: () => void } = {}): Promise<RedisClient> {
+  const client = newClient(url, o);
+  watchOutages(client, 'redis', o);
   await client.connect();
   return client;
 }
 
+function watchOutages(client: RedisClient, name: string, o: RedisConnectOptions & { onReconnect?: () => void }): void {
+  let down = false;
+  client.on('error', (err: unknown) => {
+    if (down) return;
+    down = true;
+    console.error(`[demo-server] ${name} unavailable:`, err instanceof Error ? err.message : err);
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    (o.log ?? console.error)(`[demo-server] ${name} reconnected`);
+    o.onReconnect?.();
+  });
+}
+
+export const HOLD_KEY = 'sse:hold';
+
+/** The recovery hold after Redis lost its data (see HOLD). */
+export class RedisHold {
+  constructor(
+    private readonly client: RedisClient,
+    readonly graceMs: number,
+  ) {}
+
+  /** On start: a fresh Redis (key missing) has nothing to recover, so no hold. */
+  async init(): Promise<void> {
+    await guard(() => this.client.set(HOLD_KEY, '0', { condition: 'NX' }));
+  }
+
+  /** ms left of the hold; creates it when Redis lost its data. */
+  async remaining(): Promise<number> {
+    return Number(await guard(() => this.client.eval(HOLD, { keys: [HOLD_KEY], arguments: [String(this.graceMs)] })));
+  }
+
+  async assertOpen(): Promise<void> {
+    const left = await this.remaining();
+    if (left > 0) {
+      throw new StoreUnavailableError(
+        'store_recovering',
+        'the shared store (Redis) restarted; open connections are being registered again, try again shortly',
+        Math.max(1, Math.ceil(left / 1000)),
+      );
+    }
+  }
+}
+
 export class RedisLimitStore implements LimitStore {
   constructor(
-    private readonly client: Client,
+    private readonly client: RedisClient,
     private readonly ttlMs: number,
+    private readonly hold: RedisHold,
   ) {}
 
   async admit(info: ConnectionInfo, limit: number): Promise<AdmitResult> {
-    const reply = (await this.client.eval(ADMIT, {
-      keys: keys(info.userId, info.projectId),
-      arguments: [String(limit), info.id, JSON.stringify(info), String(this.ttlMs)],
-    })) as [number, number];
+    await this.hold.assertOpen();
+    const reply = (await guard(() =>
+      this.client.eval(ADMIT, {
+        keys: keys(info.userId, info.projectId),
+        arguments: [String(limit), info.id, JSON.stringify(info), String(this.ttlMs)],
+      }),
+    )) as [number, number];
     return { admitted: reply[0] === 1, count: Number(reply[1]) };
   }
 
   async release(info: ConnectionInfo): Promise<void> {
     const [conns, infoKey] = keys(info.userId, info.projectId);
-    await this.client.multi().zRem(conns, info.id).hDel(infoKey, info.id).exec();
+    await guard(() => this.client.multi().zRem(conns, info.id).hDel(infoKey, info.id).exec());
   }
 
-  async refresh(infos: readonly ConnectionInfo[]): Promise<void> {
-    const groups = new Map<string, { userId: string; projectId: string; ids: string[] }>();
+  async refresh(infos: readonly ConnectionInfo[], limit: number): Promise<string[]> {
+    // notices a Redis that lost its data even when nobody is connecting, and starts the hold
+    await this.hold.remaining();
+    const groups = new Map<string, { userId: string; projectId: string; args: string[] }>();
     for (const i of infos) {
-      const g = groups.get(`${i.userId}\u0000${i.projectId}`) ?? { userId: i.userId, projectId: i.projectId, ids: [] };
-      g.ids.push(i.id);
-      groups.set(`${i.userId}\u0000${i.projectId}`, g);
+      const k = `${i.userId}\u0000${i.projectId}`;
+      const g = groups.get(k) ?? { userId: i.userId, projectId: i.projectId, args: [] };
+      g.args.push(i.id, JSON.stringify(i));
+      groups.set(k, g);
     }
-    await Promise.all(
-      [...groups.values()].map((g) =>
-        this.client.eval(REFRESH, { keys: keys(g.userId, g.projectId), arguments: [String(this.ttlMs), ...g.ids] }),
-      ),
+    const evicted = await Promise.all(
+      [...groups.values()].map(async (g) => {
+        const reply = await guard(() =>
+          this.client.eval(KEEP, { keys: keys(g.userId, g.projectId), arguments: [String(this.ttlMs), String(limit), ...g.args] }),
+        );
+        return (reply as unknown[]).map(String);
+      }),
     );
+    return evicted.flat();
   }
 
   async count(userId: string, projectId: string): Promise<number> {
@@ -118,7 +260,7 @@ export class RedisLimitStore implements LimitStore {
   }
 
   async list(userId: string, projectId: string): Promise<ConnectionInfo[]> {
-    const reply = (await this.client.eval(LIST, { keys: keys(userId, projectId) })) as Array<string | null>;
+    const reply = (await guard(() => this.client.eval(LIST, { keys: keys(userId, projectId) }))) as Array<string | null>;
     const out: ConnectionInfo[] = [];
     for (const json of reply) {
       if (typeof json !== 'string') continue;
@@ -144,51 +286,80 @@ function parseEntry(projectId: string, entry: string): ChatMessage | undefined {
   return { id, projectId, data: entry.slice(nl + 1) };
 }
 
-/** Messages numbered by INCR, kept in a capped list and fanned out with PUBLISH, in one script. */
+/**
+ * Messages numbered by INCR, kept in a capped list and fanned out with PUBLISH, in one script.
+ * Every instance remembers the highest id it saw per project, so that after a Redis restart
+ * (sequences lost) it can raise the sequence again: ids stay monotonic, and neither the
+ * streams it holds nor the clients' de-duplication drop new messages as already seen.
+ */
 export class RedisMessageBus implements MessageBus {
   private readonly listeners = new Map<string, Set<(m: ChatMessage) => void>>();
+  private readonly highest = new Map<string, number>();
   private constructor(
-    private readonly client: Client,
-    private readonly sub: Client,
+    private readonly client: RedisClient,
+    private readonly sub: RedisClient,
     private readonly historySize: number,
+    private readonly hold: RedisHold,
   ) {}
 
-  static async create(client: Client, historySize: number): Promise<RedisMessageBus> {
+  static async create(client: RedisClient, historySize: number, hold: RedisHold, o: RedisConnectOptions = {}): Promise<RedisMessageBus> {
     const sub = client.duplicate();
-    sub.on('error', (err: unknown) => {
-      console.error('[demo-server] redis subscriber error', err);
-    });
+    watchOutages(sub, 'redis subscriber', o);
     await sub.connect();
-    const bus = new RedisMessageBus(client, sub, historySize);
+    const bus = new RedisMessageBus(client, sub, historySize, hold);
     await sub.pSubscribe('sse:msg:*', (message: string, channel: string) => bus.deliver(channel, message));
     return bus;
+  }
+
+  private seen(projectId: string, id: number): void {
+    if (id > (this.highest.get(projectId) ?? 0)) this.highest.set(projectId, id);
   }
 
   private deliver(channel: string, message: string): void {
     const projectId = channel.slice('sse:msg:'.length);
     const msg = parseEntry(projectId, message);
     if (!msg) return;
+    this.seen(projectId, msg.id);
     for (const l of [...(this.listeners.get(projectId) ?? [])]) l(msg);
   }
 
-  async publish(projectId: string, data: string): Promise<ChatMessage> {
-    const id = Number(
-      await this.client.eval(PUBLISH, {
-        keys: [`sse:seq:{${projectId}}`, `sse:hist:{${projectId}}`],
-        arguments: [`sse:msg:${projectId}`, data, String(this.historySize)],
-      }),
+  /** After a reconnect: raise every known project's sequence to the highest id seen here. */
+  async restoreSequences(): Promise<void> {
+    await Promise.all(
+      [...this.highest].map(([projectId, id]) =>
+        guard(() => this.client.eval(SEQ_FLOOR, { keys: [`sse:seq:{${projectId}}`], arguments: [String(id)] })),
+      ),
     );
+  }
+
+  async publish(projectId: string, data: string): Promise<ChatMessage> {
+    await this.hold.assertOpen();
+    const id = Number(
+      await guard(() =>
+        this.client.eval(PUBLISH, {
+          keys: [`sse:seq:{${projectId}}`, `sse:hist:{${projectId}}`],
+          arguments: [`sse:msg:${projectId}`, data, String(this.historySize)],
+        }),
+      ),
+    );
+    this.seen(projectId, id);
     return { id, projectId, data };
   }
 
   async since(projectId: string, afterId: number): Promise<ChatMessage[]> {
-    const entries = await this.client.lRange(`sse:hist:{${projectId}}`, 0, -1);
+    const entries = await guard(() => this.client.lRange(`sse:hist:{${projectId}}`, 0, -1));
     const out: ChatMessage[] = [];
     for (const e of entries) {
       const m = parseEntry(projectId, e);
       if (m && m.id > afterId) out.push(m);
     }
     return out;
+  }
+
+  async lastId(projectId: string): Promise<number> {
+    const v = await guard(() => this.client.get(`sse:seq:{${projectId}}`));
+    const n = Number(v ?? 0);
+    return Number.isSafeInteger(n) ? n : 0;
   }
 
   subscribe(projectId: string, listener: (msg: ChatMessage) => void): () => void {
@@ -200,12 +371,17 @@ export class RedisMessageBus implements MessageBus {
     set.add(listener);
     return () => {
       set.delete(listener);
+      if (set.size === 0 && this.listeners.get(projectId) === set) this.listeners.delete(projectId);
     };
   }
 
   async close(): Promise<void> {
     this.listeners.clear();
-    await this.sub.pUnsubscribe('sse:msg:*').catch(() => undefined);
-    await this.sub.close().catch(() => undefined);
+    if (this.sub.isReady) {
+      await this.sub.pUnsubscribe('sse:msg:*').catch(() => undefined);
+      await this.sub.close().catch(() => undefined);
+    } else {
+      this.sub.destroy();
+    }
   }
 }

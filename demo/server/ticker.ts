@@ -10,7 +10,14 @@ import { parseEventName, parseIntParam, parseLastEventId } from './validate.js';
  * A reconnect with Last-Event-ID resumes after it; once `count` messages were sent the
  * server answers 204, which tells an EventSource to stop reconnecting.
  */
-export function ticker(req: IncomingMessage, res: ServerResponse, url: URL, onClose: (end: () => void) => () => void): void {
+export function ticker(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  onClose: (end: () => void) => () => void,
+  maxBufferedBytes = Infinity,
+  onDrop: () => void = () => undefined,
+): void {
   const interval = parseIntParam('intervalMs', url.searchParams.get('intervalMs'), 100, 1, 3_600_000);
   const count = parseIntParam('count', url.searchParams.get('count'), 0, 0, 100_000_000);
   const size = parseIntParam('size', url.searchParams.get('size'), 0, 0, 1_000_000);
@@ -20,7 +27,9 @@ export function ticker(req: IncomingMessage, res: ServerResponse, url: URL, onCl
   }
   if (!interval.ok || !count.ok || !size.ok || !event.ok) return;
   const headerId = req.headers['last-event-id'];
-  let n = parseLastEventId(typeof headerId === 'string' ? headerId : url.searchParams.get('lastEventId')) ?? 0;
+  const last = parseLastEventId(typeof headerId === 'string' ? headerId : url.searchParams.get('lastEventId'));
+  if (!last.ok) return sendError(res, 400, last.error, last.message);
+  let n = last.value ?? 0;
   if (count.value > 0 && n >= count.value) {
     res.writeHead(204).end();
     return;
@@ -28,6 +37,13 @@ export function ticker(req: IncomingMessage, res: ServerResponse, url: URL, onCl
   res.writeHead(200, SSE_HEADERS);
   res.write(': ticker\n\n');
   const send = (): void => {
+    // a client that does not read: drop it once its unsent output passes the bound
+    if (res.writableLength > maxBufferedBytes) {
+      onDrop();
+      stop(false);
+      res.destroy();
+      return;
+    }
     n += 1;
     const base = { n, ts: Date.now() };
     const baseLen = JSON.stringify(base).length;

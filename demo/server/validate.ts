@@ -36,12 +36,18 @@ export function parseEventName(raw: string | null): Parsed<string | undefined> {
   return { ok: true, value: raw };
 }
 
-/** Last-Event-ID: the chat stream uses decimal sequence numbers. Anything else is ignored (no replay). */
-export function parseLastEventId(raw: string | null | undefined): number | undefined {
-  if (raw === null || raw === undefined) return undefined;
+/**
+ * Last-Event-ID: both streams number their messages with decimal ids. Absent or empty = no
+ * resume; anything else that is not such an id cannot come from this server and gets a 400.
+ */
+export function parseLastEventId(raw: string | null | undefined): Parsed<number | undefined> {
+  if (raw === null || raw === undefined) return { ok: true, value: undefined };
   const t = raw.trim();
-  if (!/^\d{1,15}$/.test(t)) return undefined;
-  return Number(t);
+  if (t === '') return { ok: true, value: undefined };
+  if (!/^\d{1,15}$/.test(t)) {
+    return { ok: false, error: 'invalid_last_event_id', message: 'Last-Event-ID must be a decimal message id of at most 15 digits' };
+  }
+  return { ok: true, value: Number(t) };
 }
 
 export interface ChatPost {

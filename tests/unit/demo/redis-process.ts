@@ -16,11 +16,16 @@ export function freePort(): Promise<number> {
 
 export interface RedisProcess {
   url: string;
+  port: number;
+  /** SIGTERM, and wait for the exit */
   stop(): Promise<void>;
+  /** SIGKILL (an abrupt crash), and wait for the exit */
+  kill(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisProcess> {
-  const port = await freePort();
+/** Starts redis-server on `port` (default: a free one). With no persistence a restart on the same port comes back empty. */
+export async function startRedis(port?: number): Promise<RedisProcess> {
+  port ??= await freePort();
   const bin = process.env['REDIS_SERVER'] || 'redis-server';
   const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,13 +49,16 @@ export async function startRedis(): Promise<RedisProcess> {
       }
     });
   });
+  const end = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
   return {
     url: `redis://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    port,
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
   };
 }
