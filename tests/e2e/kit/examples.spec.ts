@@ -57,7 +57,7 @@ function outcomes(suites: JsonSuite[]): SpecOutcome[] {
 }
 
 /** Runs the example in its own Playwright process; returns the exit code and each test's outcome. */
-async function runExample(page: string): Promise<{ code: number | null; output: string; specs: SpecOutcome[] }> {
+async function runExample(page: string, sseTimeoutMs?: number): Promise<{ code: number | null; output: string; specs: SpecOutcome[] }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-example-'));
   const report = path.join(dir, 'report.json');
   // The child must not inherit this test worker's Playwright state.
@@ -69,7 +69,7 @@ async function runExample(page: string): Promise<{ code: number | null; output: 
   Object.assign(env, {
     APP_URL: demo.url,
     APP_PAGE: page,
-    SSE_TIMEOUT: '4000',
+    ...(sseTimeoutMs !== undefined ? { SSE_TIMEOUT: String(sseTimeoutMs) } : {}),
     PLAYWRIGHT_JSON_OUTPUT_FILE: report,
     FORCE_COLOR: '0',
   });
@@ -111,7 +111,8 @@ test('the example passes for the reference chat client', async () => {
 
 test('the example fails for the naive page, and the messages say what the tabs did', async () => {
   test.setTimeout(240_000);
-  const run = await runExample('/naive.html?n=1');
+  // A naive page never gets there: fail after 4 s rather than the default 10.
+  const run = await runExample('/naive.html?n=1', 4000);
   expect(run.code, run.output).toBe(1);
   const byTitle = new Map(run.specs.map((s) => [s.title, s]));
   for (const title of Object.values(TITLES)) expect(byTitle.get(title)?.status, run.output).toBe('failed');

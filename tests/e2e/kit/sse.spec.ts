@@ -104,6 +104,10 @@ test('expectRetryRespected passes for a client that waits Retry-After, and only 
     expect(p.next?.kind).toBe('response');
     expect(p.waitedMs).toBeGreaterThanOrEqual(STORM_RETRY_AFTER_SEC * 1000);
   }
+  // clear() forgets the refusals: a later phase of a test starts from nothing.
+  await sse.clear();
+  expect(await sse.rateLimits(project)).toEqual([]);
+  await expect(sse.expectRetryRespected(project, { timeout: 300 })).rejects.toThrow(/has been refused with a Retry-After yet/);
 });
 
 test('expectRetryRespected fails when nothing was refused, unless told that is fine', async ({ page, sse }) => {
