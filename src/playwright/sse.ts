@@ -144,8 +144,9 @@ export function createSse(context: BrowserContext, options: SseOptions = {}): Ss
   let extensionId = options.extensionId;
   let extPage: Page | null = null;
 
-  const ensureExtPage = async (): Promise<Page> => {
-    if (extPage && !extPage.isClosed()) return extPage;
+  let opening: Promise<Page> | null = null;
+
+  const openExtPage = async (): Promise<Page> => {
     if (!extensionId) {
       const worker = context.serviceWorkers().find(isExtensionWorker) ?? (await context.waitForEvent('serviceworker', { predicate: isExtensionWorker, timeout: 15_000 }));
       extensionId = new URL(worker.url()).host;
@@ -154,8 +155,17 @@ export function createSse(context: BrowserContext, options: SseOptions = {}): Ss
     // The manifest is the lightest document of the extension's origin: no
     // script of its own, but chrome.runtime is there.
     await page.goto(`chrome-extension://${extensionId}/manifest.json`);
-    extPage = page;
     return page;
+  };
+
+  /** One extension page, opened on first use (calls made at once share it), again if it was closed. */
+  const ensureExtPage = async (): Promise<Page> => {
+    if (extPage && !extPage.isClosed()) return extPage;
+    opening ??= openExtPage().finally(() => {
+      opening = null;
+    });
+    extPage = await opening;
+    return extPage;
   };
 
   const snapshot = async (): Promise<Snapshot> => {

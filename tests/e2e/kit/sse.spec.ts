@@ -25,6 +25,9 @@ test('waitForLeader, pageOf and tabIdOf name the tab that the app itself calls l
   const project = unique('lead');
   const pages = [page, await context.newPage(), await context.newPage()];
   for (const p of pages) await p.goto(`${demo.url}/chat.html?projectId=${project}`);
+  // Calls made at once share the one extension page the kit reads snapshots from.
+  await Promise.all([sse.snapshot(), sse.snapshot(), sse.snapshot()]);
+  expect(context.pages()).toHaveLength(pages.length + 1);
 
   const leader = await sse.waitForLeader(project);
   // The reference client declares its role through the page hook (and holds the lock).
