@@ -49,6 +49,12 @@
   const rejectionsSeen = [];
   window.addEventListener('unhandledrejection', (e) => rejectionsSeen.push(e.reason && (e.reason.name || String(e.reason))));
 
+  // The extension must not talk through channels a page watches.
+  const windowMessages = [];
+  window.addEventListener('message', (e) => windowMessages.push(typeof e.data));
+  const mutations = [];
+  new MutationObserver((list) => mutations.push(list.length)).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+
   // ---------------------------------------------------------------- natives
   record('es.facts', () => fnFacts(EventSource));
   record('es.typeof', () => typeof EventSource);
@@ -772,6 +778,12 @@
     await broadcastChannelChecks();
     await lockChecks();
     await fetchChecks();
+    await sleep(50);
+    results['quiet.windowMessages'] = windowMessages;
+    results['quiet.domMutations'] = mutations;
+    // Every own property of window but the hook (the one intended difference, checked by the spec).
+    results['quiet.globals'] = Object.getOwnPropertyNames(window).filter((k) => k !== '__SSE_DEVTOOLS_HOOK__').sort();
+    results['quiet.symbols'] = Object.getOwnPropertySymbols(window).map(String);
     return results;
   })();
 })();
