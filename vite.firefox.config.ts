@@ -6,8 +6,8 @@
 import { defineConfig, type PluginOption } from 'vite';
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import manifest from './manifest.json' with { type: 'json' };
-import chromeConfig from './vite.config';
-import { firefoxManifest, FIREFOX_MIN_VERSION } from './build/manifest-firefox';
+import chromeConfig from './vite.config.ts';
+import { firefoxManifest, FIREFOX_MIN_VERSION } from './build/manifest-firefox.ts';
 
 /** Every plugin of the Chrome build except crxjs, whose manifest and browser differ here. */
 function withoutCrx(plugins: PluginOption[] | undefined): PluginOption[] {
