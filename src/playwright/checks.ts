@@ -123,12 +123,17 @@ export function connectionsVerdict(s: Snapshot, projectKey: string, n: number): 
   if (open.length === n) return { ok: true, summary: `${plural(n, 'open connection')}${n > 0 ? ` (${perTab(open)})` : ''}` };
   if (open.length === 0) {
     const missing = missingProject(s, projectKey);
-    return { ok: false, summary: `expected ${plural(n, 'open connection')}, found none${missing ? `: ${missing.summary}` : ''}` };
+    const connecting = s.connections.filter((c) => c.projectKey === projectKey && c.state === 'connecting');
+    const why = missing ? `: ${missing.summary}` : connecting.length > 0 ? ` (${connecting.length} connecting: ${perTab(connecting)})` : '';
+    return { ok: false, summary: `expected ${plural(n, 'open connection')}, found none${why}` };
   }
   const tabs = new Set(open.map((c) => c.tabId));
+  const connecting = s.connections.filter((c) => c.projectKey === projectKey && c.state === 'connecting');
   return {
     ok: false,
-    summary: `expected ${plural(n, 'open connection')}, found ${open.length} (${perTab(open)})`,
+    summary:
+      `expected ${plural(n, 'open connection')}, found ${open.length} (${perTab(open)})` +
+      (connecting.length > 0 ? `, and ${connecting.length} more connecting (${perTab(connecting)})` : ''),
     ...(open.length > n && tabs.size > 1 ? { hint: SHARE_HINT } : {}),
   };
 }

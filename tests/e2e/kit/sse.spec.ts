@@ -4,6 +4,8 @@
  * server and against pages that ignore Retry-After.
  */
 import { startDemoServer, type DemoServer } from '../../../demo/server/index.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect, launchWithExtension, SseExpectationError, test } from '../../../src/playwright/index.js';
 import { startStormServer, STORM_RETRY_AFTER_SEC, type StormServer } from './support/storm-server.js';
 
@@ -136,5 +138,15 @@ test('a project nobody used: the message lists what was seen', async ({ page, ss
 test('launching with a directory that holds no extension says what to do', async () => {
   await expect(launchWithExtension({ extensionPath: test.info().outputDir })).rejects.toThrow(
     /no built extension at .* \(from the extensionPath option\): there is no manifest\.json\. In a checkout of sse-connections run `npm run build`/,
+  );
+});
+
+test('an extension that does not start (as with branded Chrome) is reported, naming the way out', async () => {
+  // A valid extension without a service worker: Chromium starts, no worker appears.
+  const dir = path.join(test.info().outputDir, 'no-worker');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ manifest_version: 3, name: 'no worker', version: '1.0' }));
+  await expect(launchWithExtension({ extensionPath: dir, startTimeoutMs: 2000 })).rejects.toThrow(
+    /started, but the extension from .*no-worker did not \(no service worker: .*\)\. Branded Google Chrome 137 and later ignores --load-extension: use Chromium \(`npx playwright install chromium`\) or set CHROMIUM_PATH/,
   );
 });

@@ -54,6 +54,17 @@ describe('leader and connections verdicts', () => {
     );
   });
 
+  it('connections still connecting are named, since they will count once they open', () => {
+    const extra = tab(4, 'doc-4', 'http://app.test/naive.html?projectId=p&n=1');
+    const s = snapshotOf([
+      ...naivePage('p', 2),
+      extra.hello,
+      extra.events(T0 + 5, { kind: 'es:create', t: T0 + 5, id: 1, url: sseUrl('p'), withCredentials: false }),
+    ]);
+    expect(connectionsVerdict(s, 'p', 1).summary).toBe('expected 1 open connection, found 2 (tab 1: 1, tab 2: 1), and 1 more connecting (tab 4: 1)');
+    expect(connectionsVerdict(s, 'p', 3).summary).toBe('expected 3 open connections, found 2 (tab 1: 1, tab 2: 1), and 1 more connecting (tab 4: 1)');
+  });
+
   it('a leader plus a tab with its own connection is not a single leader', () => {
     const extra = tab(9, 'doc-9', 'http://app.test/other.html?projectId=p');
     const s = snapshotOf([
