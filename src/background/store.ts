@@ -96,6 +96,16 @@ export class Store {
 
   private apply(action: Action): void {
     const seqBefore = this.state.seq;
+    if (action.kind === 'tick') {
+      // Time passing changes the model only now and then (a leader span ends,
+      // followers become stranded): write only when it did, so an idle
+      // worker (or Firefox event page) is left alone.
+      const before = tickSignature(this.state);
+      this.state = reduce(this.state, action, { rules: this.rules, logEntries: this.logEntries });
+      if (tickSignature(this.state) !== before) this.schedulePersist();
+      this.schedulePanels();
+      return;
+    }
     this.state = reduce(this.state, action, { rules: this.rules, logEntries: this.logEntries });
     if (action.kind === 'capture:clear') {
       this.logReset = true;
@@ -239,6 +249,10 @@ function sendLog(sink: PanelSink, entries: readonly LogEntry[], reset: boolean):
   for (let i = 0; i < entries.length; i += PANEL_LOG_PAGE) {
     sink.post({ kind: 'panel:log', entries: entries.slice(i, i + PANEL_LOG_PAGE), reset: reset && i === 0 });
   }
+}
+
+function tickSignature(state: State): string {
+  return JSON.stringify([state.pendingNet.length, [...state.projects]]);
 }
 
 /** Entries with seq > after (the log is ordered by seq). */

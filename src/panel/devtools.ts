@@ -1,4 +1,5 @@
 // The devtools page: it only registers the "SSE Connections" panel.
 import browser from 'webextension-polyfill';
 
-void browser.devtools.panels.create('SSE Connections', '', 'src/panel/panel.html');
+// A leading slash: Firefox resolves the path against this page, Chrome against the extension root.
+void browser.devtools.panels.create('SSE Connections', '', '/src/panel/panel.html');
