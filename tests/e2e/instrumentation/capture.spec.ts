@@ -101,6 +101,19 @@ test('an EventSource in an iframe (src and srcdoc) is captured, with its frame',
   expect(srcdoc.frameId).not.toBe(c.frameId);
 });
 
+test('an EventSource made from a new about:blank iframe in the same task is captured', async ({ context, worker, snapshot, iserver }) => {
+  void worker;
+  const page = await openPage(context, `${iserver.url}/instrumentation/dynamic-frame.html`);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { log: string[] }).log.length)).toBe(1);
+  const c = await connectionFor(
+    snapshot,
+    (c) => c.url === `${iserver.url}/hold?frame=dynamic`,
+    (c) => c.messageCount === 1,
+  );
+  expect(c.transport).toBe('eventsource');
+  expect(c.frameId).not.toBe(0);
+});
+
 test('named events the page only listens to with addEventListener are captured', async ({ context, worker, snapshot, iserver }) => {
   void worker;
   const page = await openPage(context, `${iserver.url}/instrumentation/named-only.html`);
