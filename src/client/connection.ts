@@ -71,6 +71,18 @@ function parseData(raw: string): unknown {
   }
 }
 
+/**
+ * Whether event id `a` comes after `b`. Ids are opaque to SSE; when both are decimal integers
+ * (as the seed's server sends) they are compared as numbers, otherwise any other id counts as
+ * later (the relay then relies on deduplication alone).
+ */
+export function idAfter(a: string, b: string): boolean {
+  if (!/^\d+$/.test(a) || !/^\d+$/.test(b)) return a !== b;
+  const x = a.replace(/^0+(?=\d)/, '');
+  const y = b.replace(/^0+(?=\d)/, '');
+  return x.length !== y.length ? x.length > y.length : x > y;
+}
+
 function randomId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   return c?.randomUUID ? c.randomUUID() : `t-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
@@ -474,6 +486,10 @@ export class PersistentChatConnection {
     switch (m.type) {
       case 'sse-message': {
         if (this.isLeading()) return; // a deposed leader's last words; our own stream has them
+        // A leader that wakes from a stall relays what its stream buffered meanwhile, before it
+        // learns it was replaced: with the seed's integer ids, such a message is recognisable
+        // (not after the last one delivered here) and is dropped, not delivered out of order.
+        if (m.id !== undefined && this.lastEventId !== undefined && !idAfter(m.id, this.lastEventId)) return;
         this.noteLeader(m.from);
         if (m.id !== undefined) {
           if (this.seen.has(m.id)) return;

@@ -81,33 +81,51 @@ export class LockElection implements Election {
     if (this.running) this.queue(this.generation);
   }
 
+  /** takeovers in a row that found the guard held by another tab */
+  private guardMisses = 0;
+
   takeOver(): void {
     if (!this.running || this.holder) return;
     const gen = this.generation;
-    void this.locks.request(`${this.name}:takeover`, { ifAvailable: true }, (guard) => {
-      if (!guard || gen !== this.generation || !this.running || this.holder) return undefined;
-      // Leave the normal queue, then steal; the frozen holder's request rejects when it wakes.
-      this.abort?.abort();
-      const t: Ticket = { gen };
-      return new Promise<void>((done) => {
-        const granted = (): void => {
-          this.clock.setTimeout(done, this.takeoverGraceMs);
-        };
-        this.locks
-          .request(this.name, { steal: true }, () => {
-            granted();
-            return this.hold(t);
-          })
-          .then(
-            () => undefined,
-            (err: unknown) => {
+    // The guard is normally free again a grace period after a steal. Found busy on two
+    // takeovers in a row (two watchdog periods, far longer than the grace), its holder is
+    // stalled itself (it stole, then froze before its grace timer fired): take the guard
+    // from it, or the followers would be stranded for as long as it stays stalled.
+    const stealGuard = this.guardMisses >= 2;
+    this.locks
+      .request(`${this.name}:takeover`, stealGuard ? { steal: true } : { ifAvailable: true }, (guard) => {
+        if (!guard) {
+          this.guardMisses += 1;
+          return undefined;
+        }
+        this.guardMisses = 0;
+        if (gen !== this.generation || !this.running || this.holder) return undefined;
+        // Leave the normal queue, then steal; the frozen holder's request rejects when it wakes.
+        this.abort?.abort();
+        const t: Ticket = { gen };
+        return new Promise<void>((done) => {
+          const granted = (): void => {
+            this.clock.setTimeout(done, this.takeoverGraceMs);
+          };
+          this.locks
+            .request(this.name, { steal: true }, () => {
               granted();
-              if (this.holder === t) this.rejected(t, err);
-              else if (this.running && !this.holder && gen === this.generation) this.queue(gen);
-            },
-          );
-      });
-    });
+              return this.hold(t);
+            })
+            .then(
+              () => undefined,
+              (err: unknown) => {
+                granted();
+                if (this.holder === t) this.rejected(t, err);
+                else if (this.running && !this.holder && gen === this.generation) this.queue(gen);
+              },
+            );
+        });
+      })
+      .then(
+        () => undefined,
+        () => undefined, // our guard was taken from us (we stalled in our grace period): nothing to undo
+      );
   }
 
   stop(): void {
