@@ -127,6 +127,9 @@ export class PersistentChatConnection {
   private leaderLastEventId: string | undefined;
   private leaderStatus: LeaderStatus | undefined;
   private leaderRetryAt: number | undefined;
+  /** not before this time may this tab open a stream: a Retry-After it was given, by the
+   *  server or relayed by the leader it followed; it survives a change of leader */
+  private notBefore: number | undefined;
   private lastError: string | undefined;
   private resyncUntil = 0;
   private settleReady: (() => void) | undefined;
@@ -281,6 +284,8 @@ export class PersistentChatConnection {
     this.watchdog.stop();
     this.leaderId = this.tabId;
     this.leaderStatus = undefined;
+    // A leader that was refused (429) told us when to come back: a failover does not reset it.
+    if (this.leaderRetryAt !== undefined) this.notBefore = Math.max(this.notBefore ?? 0, this.leaderRetryAt);
     this.leaderRetryAt = undefined;
     if (this.lastEventId === undefined && this.leaderLastEventId !== undefined) {
       this.lastEventId = this.leaderLastEventId;
@@ -291,7 +296,22 @@ export class PersistentChatConnection {
       this.heartbeatTimer = this.clock.setInterval(() => this.postHeartbeat(), this.opts.heartbeatMs ?? 1000);
       this.postHeartbeat();
     }
-    void this.openStream(this.term);
+    const wait = (this.notBefore ?? 0) - this.clock.now();
+    if (wait > 0) this.waitThenOpen(this.term, wait);
+    else void this.openStream(this.term);
+  }
+
+  /** Opens the stream after `delay` (a Retry-After still running), telling the followers. */
+  private waitThenOpen(term: number, delay: number): void {
+    this.streamState = 'backoff';
+    this.retryAt = this.clock.now() + delay;
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.clock.setTimeout(() => {
+      if (term === this.term) void this.openStream(term);
+    }, delay);
+    this.postStatus('backoff');
+    this.settle();
+    this.notify();
   }
 
   private stopLeading(): void {
@@ -339,6 +359,7 @@ export class PersistentChatConnection {
       this.stream = result.stream;
       this.eventSource = result.eventSource;
       this.streamState = 'open';
+      this.notBefore = undefined;
       this.attempt = 0;
       this.lastError = undefined;
       this.stream.start({
@@ -350,7 +371,7 @@ export class PersistentChatConnection {
             this.stream?.close();
             this.stream = undefined;
             this.eventSource = undefined;
-            this.scheduleRetry(term, undefined, 'limit');
+            this.scheduleRetry(term, f.retryAfterMs, 'limit');
           } else {
             this.streamState = 'connecting';
             this.postStatus('connecting');
@@ -386,6 +407,7 @@ export class PersistentChatConnection {
     this.attempt += 1;
     this.streamState = 'backoff';
     this.retryAt = this.clock.now() + delay;
+    if (retryAfterMs !== undefined) this.notBefore = Math.max(this.notBefore ?? 0, this.retryAt);
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = this.clock.setTimeout(() => {
       if (term === this.term) void this.openStream(term);

@@ -411,7 +411,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   // ---- quiet: no more faults ----------------------------------------------------------------
   const quietAt = kernel.now;
   server.setExternal(0);
-  server.online = true;
+  server.backOnline();
   log('--- quiet: no more faults; the other devices let go; the network is up ---');
   let convergedAt: number | undefined;
   await runUntil(quietAt + BOUNDS.convergeMs, () => {

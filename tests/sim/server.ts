@@ -46,7 +46,10 @@ export class SimServer {
   private readonly conns = new Map<number, ServerConn>();
   private nextConn = 1;
   external = 0;
-  online = true;
+  private outages = 0;
+  get online(): boolean {
+    return this.outages === 0;
+  }
   refusals = 0;
   accepts = 0;
 
@@ -201,15 +204,20 @@ export class SimServer {
 
   /** The browser loses the network for `ms`: open streams break at both ends. */
   goOffline(ms: number): void {
-    this.online = false;
+    this.outages += 1;
     for (const c of [...this.conns.values()]) {
       if (!c.open) continue;
       c.tab.post(1, () => c.toClient({ k: 'broken' }));
       this.kernel.later(this.latency(), () => this.serverClose(c, 'broken (network)'));
     }
     this.kernel.later(ms, () => {
-      this.online = true;
+      this.outages = Math.max(0, this.outages - 1);
     });
+  }
+
+  /** The network is back, whatever outages were scheduled. */
+  backOnline(): void {
+    this.outages = 0;
   }
 
   /** The server restarts: every stream ends. */

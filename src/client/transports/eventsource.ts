@@ -5,8 +5,12 @@ import { streamUrl } from '../url.js';
 
 const CLOSED = 2;
 
-/** Wraps an open EventSource; events that arrive before start() are buffered. */
-export function eventSourceHandle(es: EventSource, eventTypes: readonly string[]): StreamHandle {
+/**
+ * Wraps an open EventSource; events that arrive before start() are buffered. `probe`, when
+ * given, is asked why the browser gave up (a reconnect refused with 429 shows the page only an
+ * "error"), so that the failure carries the server's Retry-After.
+ */
+export function eventSourceHandle(es: EventSource, eventTypes: readonly string[], probe?: () => Promise<SSEConnectionResult>): StreamHandle {
   let handlers: StreamHandlers | undefined;
   const pending: StreamMessage[] = [];
   let wasOpen = true;
@@ -33,11 +37,24 @@ export function eventSourceHandle(es: EventSource, eventTypes: readonly string[]
     if (!handlers) return;
     // CONNECTING: the browser reconnects by itself, sending Last-Event-ID. CLOSED: it gave up
     // (non-200, e.g. a 429 on reconnect, or a wrong content type) and we must decide.
-    handlers.onError(
-      es.readyState === CLOSED
-        ? { fatal: true, reason: 'EventSource closed by the browser (refused or failed response)' }
-        : { fatal: false, reason: 'EventSource reconnecting' },
-    );
+    if (es.readyState !== CLOSED) {
+      handlers.onError({ fatal: false, reason: 'EventSource reconnecting' });
+      return;
+    }
+    const reason = 'EventSource closed by the browser (refused or failed response)';
+    if (!probe) {
+      handlers.onError({ fatal: true, reason });
+      return;
+    }
+    const h = handlers;
+    void probe().then((r) => {
+      if (handlers !== h) return; // closed meanwhile
+      h.onError({
+        fatal: true,
+        reason: r.mode === 'follower' ? `${reason}: ${r.reason ?? 'connection limit exceeded'}` : reason,
+        ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}),
+      });
+    });
   });
   return {
     transport: 'eventsource',
@@ -82,7 +99,7 @@ export function connectWithEventSource(projectId: string, options: ConnectOption
   } catch (err) {
     return Promise.resolve({ mode: 'failed', reason: err instanceof Error ? err.message : 'Unknown error' });
   }
-  const handle = eventSourceHandle(es, options.eventTypes ?? []);
+  const handle = eventSourceHandle(es, options.eventTypes ?? [], () => probeLimit(fetchFn, probeUrl, probeOpts));
 
   return new Promise<SSEConnectionResult>((resolve) => {
     let settled = false;

@@ -70,10 +70,47 @@ describe('retries', () => {
     es.open();
     expect(a.conn.getConnectionInfo().streamState).toBe('open');
     es.refuse();
+    await vi.advanceTimersByTimeAsync(0); // the HEAD probe says why
     expect(a.conn.getConnectionInfo().streamState).toBe('backoff');
     await vi.advanceTimersByTimeAsync(400);
     expect(FakeEventSource.instances).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(2000);
+    expect(FakeEventSource.instances).toHaveLength(2);
+  });
+
+  it("found by the simulation: the browser's own reconnect refused with 429 waits for the Retry-After (learnt by HEAD)", async () => {
+    const w = new World();
+    const a = w.open('a');
+    const ready = a.conn.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    const es = w.openLeaderStream();
+    await ready;
+    es.drop(); // the browser reconnects by itself...
+    es.refuse(); // ...and that reconnect is refused: the page sees only "error", readyState CLOSED
+    await vi.advanceTimersByTimeAsync(0);
+    const info = a.conn.getConnectionInfo();
+    expect(info.streamState).toBe('backoff');
+    expect(info.retryAt! - Date.now()).toBeGreaterThanOrEqual(3000); // refuse429 says Retry-After: 3
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(FakeEventSource.instances).toHaveLength(1);
+  });
+
+  it('found by the simulation: a follower that takes over from a refused leader keeps its Retry-After', async () => {
+    const w = new World({ watchdogMs: 5000, probeMs: 2000 });
+    const a = w.open('a');
+    const b = w.open('b');
+    const ready = [a.conn.connect(), b.conn.connect()];
+    await vi.advanceTimersByTimeAsync(0);
+    FakeEventSource.instances[0]!.refuse(); // 429 (Retry-After 3 s per the HEAD probe)
+    await Promise.all(ready);
+    await vi.advanceTimersByTimeAsync(10);
+    const retryAt = b.conn.getConnectionInfo().retryAt!;
+    expect(b.conn.getConnectionInfo().leaderStatus).toBe('backoff');
+    w.crash(a); // the leader goes at once; b is granted the lock
+    await vi.advanceTimersByTimeAsync(10);
+    expect(b.conn.getConnectionInfo().mode).toBe('leader');
+    expect(FakeEventSource.instances).toHaveLength(1); // not before the Retry-After a relayed
+    await vi.advanceTimersByTimeAsync(retryAt - Date.now() + 1);
     expect(FakeEventSource.instances).toHaveLength(2);
   });
 });
