@@ -5,6 +5,8 @@ export interface SseReader {
   res: Response;
   events: EventSourceMessage[];
   comments: string[];
+  /** the response body ended (server closed it, or close() was called) */
+  readonly ended: boolean;
   waitFor(pred: () => boolean, timeoutMs?: number): Promise<void>;
   close(): void;
 }
@@ -14,6 +16,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...headers }, signal: ctrl.signal });
   const events: EventSourceMessage[] = [];
   const comments: string[] = [];
+  let ended = !(res.ok && res.body);
   if (res.ok && res.body) {
     const parser = createParser({ onEvent: (e) => events.push(e), onComment: (c) => comments.push(c) });
     const reader = res.body.getReader();
@@ -28,12 +31,16 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       } catch {
         // aborted
       }
+      ended = true;
     })();
   }
   return {
     res,
     events,
     comments,
+    get ended() {
+      return ended;
+    },
     waitFor: async (pred, timeoutMs = 5000) => {
       const end = Date.now() + timeoutMs;
       while (!pred()) {
