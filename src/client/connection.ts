@@ -130,6 +130,8 @@ export class PersistentChatConnection {
   /** not before this time may this tab open a stream: a Retry-After it was given, by the
    *  server or relayed by the leader it followed; it survives a change of leader */
   private notBefore: number | undefined;
+  /** the stream attempt in progress */
+  private connecting: AbortController | undefined;
   private lastError: string | undefined;
   private resyncUntil = 0;
   private settleReady: (() => void) | undefined;
@@ -316,6 +318,8 @@ export class PersistentChatConnection {
 
   private stopLeading(): void {
     this.term += 1;
+    this.connecting?.abort(); // a stream still opening must not outlive our leadership
+    this.connecting = undefined;
     if (this.heartbeatTimer !== undefined) this.clock.clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
@@ -350,7 +354,10 @@ export class PersistentChatConnection {
     this.streamState = 'connecting';
     this.postStatus('connecting');
     this.notify();
-    const result = await connectToSSE(this.projectId, this.connectOptions());
+    const attempt = new AbortController();
+    this.connecting = attempt;
+    const result = await connectToSSE(this.projectId, { ...this.connectOptions(), signal: attempt.signal });
+    if (this.connecting === attempt) this.connecting = undefined;
     if (term !== this.term) {
       result.stream?.close(); // deposed or suspended meanwhile
       return;

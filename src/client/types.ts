@@ -91,4 +91,6 @@ export interface ConnectOptions {
   fetch?: FetchFn;
   /** time and timers, default the page's (tests and the simulation inject a virtual clock) */
   clock?: Clock;
+  /** abandons the attempt: a stream still opening is closed (result 'failed') */
+  signal?: AbortSignal;
 }

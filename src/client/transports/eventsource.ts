@@ -93,6 +93,7 @@ export function connectWithEventSource(projectId: string, options: ConnectOption
   const clock = options.clock ?? systemClock;
   const probeOpts = { withCredentials, timeoutMs: Math.min(timeoutMs, 5000), defaultRetryAfterMs: options.defaultRetryAfterMs ?? 10_000, clock };
 
+  if (options.signal?.aborted) return Promise.resolve({ mode: 'failed', reason: 'aborted' });
   let es: EventSource;
   try {
     es = new ES(url, { withCredentials });
@@ -110,14 +111,24 @@ export function connectWithEventSource(projectId: string, options: ConnectOption
       clock.clearTimeout(timer);
       es.removeEventListener('open', onOpen);
       es.removeEventListener('error', onError);
+      options.signal?.removeEventListener('abort', onAbort);
       resolve(r);
     };
+    // Abandoned while opening (the tab stepped down, froze or left): close at once rather
+    // than when the answer comes, which a frozen tab would not see until it thaws.
+    const onAbort = (): void => {
+      if (settled) return;
+      handle.close();
+      settle({ mode: 'failed', reason: 'aborted' });
+    };
+    options.signal?.addEventListener('abort', onAbort);
     const fail = async (timedOut: boolean): Promise<void> => {
       if (failing) return;
       failing = true;
       clock.clearTimeout(timer);
       handle.close();
       const probed = await probeLimit(fetchFn, probeUrl, probeOpts);
+      if (settled) return;
       if (timedOut && probed.mode !== 'follower') {
         settle({ ...probed, mode: 'failed', reason: `Timed out after ${timeoutMs} ms waiting for the stream to open` });
       } else settle(probed);

@@ -67,6 +67,9 @@ export async function connectWithFetch(projectId: string, options: ConnectOption
   const ctrl = new AbortController();
   const timeoutMs = options.timeoutMs ?? 10_000;
   let timedOut = false;
+  if (options.signal?.aborted) return { mode: 'failed', reason: 'aborted' };
+  // Abandoned (the tab stepped down, froze or left): abort the request, or close the stream.
+  options.signal?.addEventListener('abort', () => ctrl.abort(), { once: true });
   const clock = options.clock ?? systemClock;
   const timer = clock.setTimeout(() => {
     timedOut = true;
