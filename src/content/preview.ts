@@ -53,6 +53,7 @@ function brand(fn: Getter | ((this: unknown) => unknown) | undefined, value: unk
 }
 
 const typedArrayProto = getPrototypeOf(Uint8Array.prototype) as object;
+const objectProto = Object.prototype;
 const natives = {
   dateGetTime: Date.prototype.getTime as Getter,
   dateToISO: Date.prototype.toISOString as Getter,
@@ -130,8 +131,11 @@ class Walk {
     if (wsHas(this.seen, o)) return this.write('[Circular]');
     if (depth >= MAX_DEPTH || this.nodes > MAX_NODES || this.full) return this.write('…');
     wsAdd(this.seen, o);
-    if (this.builtin(o, depth)) return;
     if (isArray(o)) return this.array(o, depth);
+    // Fast path for plain objects (most messages): no brand checks, each of
+    // which throws for a value without the brand, and throwing is slow.
+    const proto = getPrototypeOf(o);
+    if (proto !== objectProto && proto !== null && this.builtin(o, depth)) return;
     this.write('{');
     let first = true;
     // Indexed loop: for-of would call the page-patchable Array iterator.
