@@ -5,7 +5,7 @@ import { connectPanel } from './connection';
 import { inspectedTabId } from './inspected-tab';
 import type { ResponseBody } from './model/bodies';
 import { perf } from './perf';
-import { applyTheme, watchResponseBodies } from './platform';
+import { applyTheme, BODIES_HOOK, devtools } from './platform';
 import { createPanelStore } from './store';
 import { createUi } from './ui';
 import { logSize } from './model/log-view';
@@ -14,7 +14,14 @@ applyTheme();
 const store = createPanelStore(inspectedTabId());
 const ui = createUi(store);
 const bodies = signal<readonly ResponseBody[]>([]);
-const bodiesAvailable = watchResponseBodies((update) => (bodies.value = update(bodies.value)));
+// The devtools page collects response bodies from the moment DevTools opens
+// and hands them over here (only extension pages can call this).
+const bodiesAvailable = devtools() !== undefined;
+Object.assign(globalThis, {
+  [BODIES_HOOK]: (list: unknown) => {
+    if (Array.isArray(list)) bodies.value = list as readonly ResponseBody[];
+  },
+});
 connectPanel(store);
 // Countdowns and durations move on even when no message comes.
 setInterval(() => (store.now.value = Date.now()), 1000);

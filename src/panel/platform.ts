@@ -92,6 +92,9 @@ export async function copyText(text: string): Promise<boolean> {
   }
 }
 
+/** Name of the function the panel page exposes for the devtools page to hand it response bodies. */
+export const BODIES_HOOK = '__sseConnectionsBodies';
+
 interface HarLike {
   request: { url: string };
   response: { status: number };
@@ -102,7 +105,8 @@ interface HarLike {
 
 /**
  * Keep the bodies of refused responses (status >= 400) while DevTools is
- * open. Returns false outside DevTools, where there is no network API.
+ * open (the devtools page does this from the moment DevTools opens). Returns
+ * false outside DevTools, where there is no network API.
  */
 export function watchResponseBodies(onBody: (update: (list: readonly ResponseBody[]) => ResponseBody[]) => void): boolean {
   const network = devtools()?.network;
