@@ -64,6 +64,10 @@ export interface Relay {
   readonly connected: boolean;
   /** Batches kept until the worker acknowledges them. */
   readonly unacknowledged: number;
+  /** The page went into the back/forward cache: let the port go, so the worker sees it leave. */
+  pageHidden(): void;
+  /** The page came back from the cache: reconnect now; hello tells the worker the document is back. */
+  pageShown(): void;
 }
 
 const RECONNECT_MS = [50, 250, 1000, 5000];
@@ -75,6 +79,8 @@ export function createRelay(options: RelayOptions): Relay {
   let config: PageConfig = { kind: 'config', previewBytes: LIMITS.defaultPreview };
   let port: PortLike | null = null;
   let wanted = false;
+  /** In the back/forward cache: no port until the page is shown again. */
+  let suspended = false;
   let reconnectScheduled = false;
   let failures = 0;
   /** Batches not yet acknowledged, oldest first; those with seq <= sentSeq went out on this port. */
@@ -110,7 +116,7 @@ export function createRelay(options: RelayOptions): Relay {
   }
 
   function scheduleReconnect(): void {
-    if (reconnectScheduled || !isAlive()) return;
+    if (reconnectScheduled || suspended || !isAlive()) return;
     reconnectScheduled = true;
     const delay = RECONNECT_MS[Math.min(failures, RECONNECT_MS.length - 1)] ?? 5000;
     failures++;
@@ -141,7 +147,7 @@ export function createRelay(options: RelayOptions): Relay {
   }
 
   function open(): void {
-    if (port || !wanted) return;
+    if (port || !wanted || suspended) return;
     let p: PortLike;
     try {
       p = options.connect();
@@ -223,9 +229,31 @@ export function createRelay(options: RelayOptions): Relay {
     }
   }
 
+  function pageHidden(): void {
+    suspended = true;
+    const p = port;
+    if (!p) return;
+    port = null;
+    sentSeq = 0; // what was not acknowledged goes again after the restore
+    try {
+      p.disconnect();
+    } catch {
+      // Already gone.
+    }
+  }
+
+  function pageShown(): void {
+    if (!suspended) return;
+    suspended = false;
+    failures = 0;
+    if (!reconnectScheduled) open();
+  }
+
   sendConfig(); // announce ourselves in case the page script started first
   return {
     fromPage,
+    pageHidden,
+    pageShown,
     stats,
     get connected() {
       return port !== null;

@@ -32,6 +32,23 @@ function start(): void {
     },
     true,
   );
+  // The back/forward cache: the browser closes extension ports of a cached
+  // page without telling this side; let the port go on the way in and
+  // reconnect on the way back.
+  window.addEventListener(
+    'pagehide',
+    (event) => {
+      if ((event as PageTransitionEvent).persisted) relay.pageHidden();
+    },
+    true,
+  );
+  window.addEventListener(
+    'pageshow',
+    (event) => {
+      if ((event as PageTransitionEvent).persisted) relay.pageShown();
+    },
+    true,
+  );
 }
 
 try {

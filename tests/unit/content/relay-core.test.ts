@@ -186,3 +186,21 @@ describe('relay after the extension is gone', () => {
     expect(timers).toHaveLength(0);
   });
 });
+
+describe('relay and the back/forward cache', () => {
+  it('lets the port go when the page is cached, stays away, and reconnects with hello and the unacknowledged batches when it is back', () => {
+    const { relay, ports, fire } = setup();
+    relay.fromPage(batch(ev(1)));
+    relay.fromPage(batch(ev(2)));
+    ports[0]!.deliver({ kind: 'relay:ack', seq: 1 });
+    relay.pageHidden();
+    expect(relay.connected).toBe(false);
+    // Events while hidden (none normally, but timers may fire on the way in) wait.
+    relay.fromPage(batch(ev(3)));
+    fire();
+    expect(ports).toHaveLength(1);
+    relay.pageShown();
+    expect(ports).toHaveLength(2);
+    expect(ports[1]!.sent.map((m) => (m as { kind: string; seq?: number }).seq ?? (m as { kind: string }).kind)).toEqual(['relay:hello', 2, 3]);
+  });
+});
