@@ -340,8 +340,11 @@ function applyPageEvent(
       if (c) {
         c.errorCount++;
         const next = e.readyState === 0 ? 'connecting' : e.readyState === 1 ? 'open' : 'closed';
-        if (next === 'connecting' && c.state !== 'connecting') {
-          c.reconnects++;
+        // The page script counts attempts itself (a connection that never
+        // opens stays "connecting" through its retries); else count transitions.
+        const attempts = e.reconnects ?? (next === 'connecting' && c.state !== 'connecting' ? c.reconnects + 1 : c.reconnects);
+        if (attempts > c.reconnects) {
+          c.reconnects = attempts;
           checkRetryStorm(state, tabId, c.projectKey, c.url, e.t);
         }
         if (next === 'closed' && c.state !== 'closed') c.closedAt = e.t;

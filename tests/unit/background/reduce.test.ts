@@ -235,3 +235,21 @@ describe('back/forward cache', () => {
     expect(s.log.map((e) => e.kind)).toContain('doc:restored');
   });
 });
+
+describe('reconnects of a connection that never opens', () => {
+  it('take the page script count from es:error', () => {
+    const a = tab(1);
+    const url = sseUrl('p');
+    const s = run([
+      a.hello,
+      a.events(
+        T0,
+        { kind: 'es:create', t: T0, id: 1, url, withCredentials: false },
+        { kind: 'es:error', t: T0 + 1, id: 1, readyState: 0, reconnects: 1 },
+        { kind: 'es:error', t: T0 + 2, id: 1, readyState: 0, reconnects: 2 },
+        { kind: 'es:error', t: T0 + 3, id: 1, readyState: 0, reconnects: 3 },
+      ),
+    ]);
+    expect([...s.connections.values()][0]).toMatchObject({ state: 'connecting', reconnects: 3, errorCount: 3 });
+  });
+});
