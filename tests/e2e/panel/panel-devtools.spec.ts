@@ -2,7 +2,12 @@
  * The real "SSE Connections" panel inside DevTools, driven by real pages:
  * each view shows what the pages did. Saves the screenshots under docs/.
  */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { parseCapture } from '../../../src/panel/model/capture';
+import { Cdp } from '../support/cdp';
 import { test, expect } from '../fixtures';
 import type { PanelHandle } from '../support/devtools';
 import { HOSTILE_DATA, setDevtoolsPreferences, saveDoc, startHostileServer } from './helpers';
@@ -233,4 +238,29 @@ test('follows DevTools’ dark theme', async ({ context, launched, server, openP
   await panel.waitFor(() => document.querySelector('[data-testid=role-badge]')?.getAttribute('data-role') === 'leader');
   await panel.waitFor(() => Number(document.querySelector('[data-testid=connections] [data-testid=messages]')?.textContent) > 3);
   await snap(panel, 'view-overview-dark.png');
+});
+
+test('Export works from the real DevTools panel and gives a capture the importer accepts', async ({ context, launched, server, openPanel, tabIdOf }) => {
+  const page = await openAt(await context.newPage(), `${server.url}/inline-es.html`);
+  const tabId = await tabIdOf(page);
+  const panel = await openPanel(page);
+  await panel.waitFor(() => Number(document.querySelector('[data-testid=connections] [data-testid=messages]')?.textContent) > 2);
+  const cdp = await Cdp.connectToProfile(launched.userDataDir);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-export-'));
+  try {
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir, eventsEnabled: true });
+    await panel.evaluate(() => {
+      (document.querySelector('[data-testid=export]') as HTMLButtonElement).click();
+      return true;
+    });
+    await expect.poll(() => readdirSync(dir).filter((f) => f.endsWith('.json'))).toEqual([expect.stringMatching(/^sse-capture-\d{8}-\d{6}\.json$/)]);
+  } finally {
+    cdp.close();
+  }
+  const file = readdirSync(dir).find((f) => f.endsWith('.json'))!;
+  const parsed = parseCapture(readFileSync(path.join(dir, file), 'utf8'));
+  expect(parsed.ok).toBe(true);
+  if (!parsed.ok) return;
+  expect(parsed.capture.connections).toContainEqual(expect.objectContaining({ tabId, url: `${server.url}/sse/ticker?intervalMs=150`, state: 'open' }));
+  expect(parsed.capture.events.filter((e) => e.tabId === tabId && e.kind === 'es:message').length).toBeGreaterThan(2);
 });
