@@ -60,6 +60,7 @@ function identify(req: IncomingMessage, res: ServerResponse, url: URL): { userId
 export async function headStream(ctx: ChatContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const who = identify(req, res, url);
   if (!who) return;
+  await ctx.limits.assertAdmitting(); // the same 503 a GET would get while Redis recovers
   const count = await ctx.limits.count(who.userId, who.projectId);
   if (count >= ctx.limit) {
     const r = buildRefusal(ctx.limit, count, ctx.retryAfterSec);

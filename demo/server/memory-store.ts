@@ -34,6 +34,10 @@ export class MemoryLimitStore implements LimitStore {
     return Promise.resolve([]);
   }
 
+  assertAdmitting(): Promise<void> {
+    return Promise.resolve();
+  }
+
   count(userId: string, projectId: string): Promise<number> {
     return Promise.resolve(this.byKey.get(this.key(userId, projectId))?.size ?? 0);
   }

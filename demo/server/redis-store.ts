@@ -255,6 +255,10 @@ export class RedisLimitStore implements LimitStore {
     return evicted.flat();
   }
 
+  assertAdmitting(): Promise<void> {
+    return this.hold.assertOpen();
+  }
+
   async count(userId: string, projectId: string): Promise<number> {
     return (await this.list(userId, projectId)).length;
   }

@@ -28,6 +28,8 @@ export interface LimitStore {
    * are returned, and the caller must close those streams so the limit is never exceeded.
    */
   refresh(infos: readonly ConnectionInfo[], limit: number): Promise<string[]>;
+  /** Throws StoreUnavailableError when nothing may be admitted now (Redis away or recovering). */
+  assertAdmitting(): Promise<void>;
   count(userId: string, projectId: string): Promise<number>;
   list(userId: string, projectId: string): Promise<ConnectionInfo[]>;
   close(): Promise<void>;
