@@ -111,9 +111,21 @@ test.describe('the panel as a tab', () => {
     expect(await rows(panel, 'connection-events').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(
       expect.arrayContaining(['es:create', 'es:error']),
     );
-    await expect(panel.getByTestId('curl-command')).toHaveValue(
-      `curl --no-buffer -H 'Accept: text/event-stream' -H 'Cache-Control: no-cache' --url '${server.url}/sse/status?code=429&retryAfter=30&limit=5&current=5&projectId=p1'`,
-    );
+    const curl = `curl --no-buffer -H 'Accept: text/event-stream' -H 'Cache-Control: no-cache' --url '${server.url}/sse/status?code=429&retryAfter=30&limit=5&current=5&projectId=p1'`;
+    await expect(panel.getByTestId('curl-command')).toHaveValue(curl);
+    await panel.getByTestId('copy-curl').click();
+    await expect(panel.getByRole('status').filter({ hasText: 'Copied.' })).toBeVisible();
+    // Paste it somewhere to see what the clipboard holds.
+    await page.bringToFront();
+    await page.evaluate(() => {
+      const area = document.createElement('textarea');
+      area.id = 'paste';
+      document.body.append(area);
+      area.focus();
+    });
+    await page.keyboard.press('ControlOrMeta+V');
+    expect(await page.locator('#paste').inputValue()).toBe(curl);
+    await panel.bringToFront();
     // Keyboard selection in the table.
     const page2 = await context.newPage();
     await page2.goto(`${server.url}/inline-es.html`);
@@ -257,6 +269,7 @@ test.describe('the panel as a tab', () => {
     await panel.getByTestId('import-file').setInputFiles(file);
     await showView(panel, 'Event log');
     await expect(panel.getByTestId('log-count')).toContainText(`${n} of ${n} events`, { timeout: 30_000 });
+    expect(await panel.evaluate(() => (globalThis as unknown as { __panelPerf: { liveLogSize: number } }).__panelPerf.liveLogSize)).toBe(n);
     expect(await rows(panel).count()).toBeLessThan(120);
     await panel.getByTestId('filter-text').fill('needle');
     await expect(panel.getByTestId('log-count')).toContainText(`100 of ${n} events`);
