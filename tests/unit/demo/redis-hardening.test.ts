@@ -12,7 +12,7 @@ import { freePort, startRedis, type RedisProcess } from './redis-process.js';
 import { openSse, until, type SseReader } from './sse-reader.js';
 import { startProxy, type TcpProxy } from './tcp-proxy.js';
 
-const HEARTBEAT_MS = 300;
+const HEARTBEAT_MS = 500;
 const TTL_MS = 3 * HEARTBEAT_MS;
 const LIMIT = 5;
 
