@@ -138,6 +138,18 @@ test.describe('the panel as a tab', () => {
     await expect(panel.locator('[data-testid=connections] tbody tr[aria-selected=true]')).not.toHaveAttribute('data-connection-id', first!);
   });
 
+  test('a fetch-based stream (POST): transport fetch, its events, and -X POST in the cURL command', async ({ context, server, extensionId, tabIdOf }) => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/panel/fetch-stream.html`);
+    const panel = await openPanelTab(context, extensionId, await tabIdOf(page));
+    await showView(panel, 'Connections');
+    const row = panel.locator('[data-testid=connections] tbody tr').first();
+    await expect(row).toContainText('fetch');
+    await row.click();
+    await expect(panel.getByTestId('curl-command')).toHaveValue(new RegExp(`^curl --no-buffer -X 'POST' .* --url '${server.url}/sse/ticker\\?intervalMs=150&count=20&projectId=p9'$`));
+    await expect.poll(async () => (await rows(panel, 'connection-events').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).includes('fetch:message')).toBe(true);
+  });
+
   test('export, then import, round-trips the capture', async ({ context, server, extensionId, tabIdOf }) => {
     const page = await context.newPage();
     await page.goto(`${server.url}/panel/lock-leader.html?projectId=p1&intervalMs=100`);
