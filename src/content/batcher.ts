@@ -10,7 +10,8 @@
  * Pure: the transport (`dispatch`) and the scheduler (`schedule`) are given,
  * so the logic is unit-tested in Node.
  */
-import { LIMITS, type PageEvent } from '../shared/protocol';
+import { LIMITS } from '../shared/constants';
+import type { PageEvent } from '../shared/protocol';
 import { encodeBatch, encodeEvent } from './encode';
 
 export interface BatcherOptions {

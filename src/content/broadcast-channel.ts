@@ -8,7 +8,7 @@
  * preview.ts runs no page code. A post that throws is not recorded (the page
  * sees the same DataCloneError / InvalidStateError as without us).
  */
-import { LIMITS } from '../shared/protocol';
+import { LIMITS } from '../shared/constants';
 import { emit, getPreviewBytes, nextId, now } from './context';
 import { nativeGetter, read } from './dom';
 import { safely } from './guard';

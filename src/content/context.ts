@@ -2,7 +2,8 @@
  * What every wrapper shares: the event sink, ids, the clock and the preview
  * length the worker configured. Set up once by `main-world.iife.ts`.
  */
-import { LIMITS, type PageEvent } from '../shared/protocol';
+import { LIMITS } from '../shared/constants';
+import type { PageEvent } from '../shared/protocol';
 import { dateNow } from './natives';
 
 let sink: (event: PageEvent) => void = () => undefined;

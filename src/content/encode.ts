@@ -7,7 +7,8 @@
  * numbers and booleans, plus one level of string records (`headers`), so the
  * encoder walks own keys and only ever stringifies primitives.
  */
-import { PAGE_SOURCE, PROTOCOL_VERSION, type PageEvent } from '../shared/protocol';
+import { PAGE_SOURCE, PROTOCOL_VERSION } from '../shared/constants';
+import type { PageEvent } from '../shared/protocol';
 import { getOwnPropertyDescriptor, jsonStringify, numberText, ownKeys } from './natives';
 
 function primitive(v: unknown): string {

@@ -14,7 +14,7 @@
  * place, and there is no way to see them from inside the page without
  * changing the connection; see docs/instrumentation.md.
  */
-import { LIMITS } from '../shared/protocol';
+import { LIMITS } from '../shared/constants';
 import { emit, getPreviewBytes, nextId, now } from './context';
 import { nativeGetter, read } from './dom';
 import { safely } from './guard';

@@ -1,5 +1,5 @@
 /** Pure helpers for fetch-based streams: which responses are SSE, which headers we keep. */
-import { LIMITS } from '../shared/protocol';
+import { LIMITS } from '../shared/constants';
 import { apply, indexOf, nullObject, slice, toLowerCase, trim } from './natives';
 
 /** `text/event-stream`, with any parameters and any case. */

@@ -13,7 +13,7 @@
  * collected. Known gap: a cancel that only happens inside a pipe
  * (pipeTo/pipeThrough) is seen by that garbage-collection path only.
  */
-import { LIMITS } from '../shared/protocol';
+import { LIMITS } from '../shared/constants';
 import { emit, getPreviewBytes, nextId, now } from './context';
 import { nativeGetter, read } from './dom';
 import { safely } from './guard';

@@ -8,7 +8,7 @@
  * throws: a declaration of the wrong shape is ignored and `declareRole`
  * returns false.
  */
-import { LIMITS } from '../shared/protocol';
+import { LIMITS } from '../shared/constants';
 import { emit, now } from './context';
 import { safely } from './guard';
 import { dataProperty } from './lock-options';

@@ -7,7 +7,8 @@
  * start in an unspecified order, so the page pings (an empty batch) and the
  * relay answers the ping, or announces itself when it starts second.
  */
-import { PAGE_EVENT_TYPE, RELAY_EVENT_TYPE, type PageEvent } from '../shared/protocol';
+import { PAGE_EVENT_TYPE, RELAY_EVENT_TYPE } from '../shared/constants';
+import type { PageEvent } from '../shared/protocol';
 import { createBatcher, type Batcher } from './batcher';
 import { setPreviewBytes } from './context';
 import { bag, nativeGetter, read } from './dom';

@@ -16,7 +16,7 @@
  * The request's own promise is returned untouched and never observed by us:
  * attaching a handler would hide the page's unhandledrejection.
  */
-import { LIMITS } from '../shared/protocol';
+import { LIMITS } from '../shared/constants';
 import { emit, nextId, now } from './context';
 import { nativeGetter, read } from './dom';
 import { safely } from './guard';
