@@ -22,7 +22,8 @@ watchResponseBodies((update) => {
   deliver();
 });
 
-void browser.devtools.panels.create('SSE Connections', '', 'src/panel/panel.html').then((panel) => {
+// A leading slash: Firefox resolves the path against this page, Chrome against the extension root.
+void browser.devtools.panels.create('SSE Connections', '', '/src/panel/panel.html').then((panel) => {
   panel.onShown.addListener((win: Window) => {
     panelWindow = win;
     deliver();
