@@ -36,6 +36,10 @@ export interface PersistentChatOptions extends Omit<ConnectOptions, 'lastEventId
   dedupeCapacity?: number;
   /** messages kept to answer a follower's resync, default 500 */
   recentCapacity?: number;
+  /** follower: how long relays are held back waiting for a resync answer, default 1000 */
+  resyncWaitMs?: number;
+  /** new leader that knows no event id: how long it waits for the followers' resume points, default 300 */
+  resumeWaitMs?: number;
 }
 
 export interface LifecycleTarget {
@@ -130,6 +134,15 @@ export class PersistentChatConnection {
   /** not before this time may this tab open a stream: a Retry-After it was given, by the
    *  server or relayed by the leader it followed; it survives a change of leader */
   private notBefore: number | undefined;
+  /** this tab followed another at some point (so other tabs may know where the stream is) */
+  private wasFollower = false;
+  /** a new leader that knows no event id waits for the followers' resume points */
+  private resumeWait: { id?: string } | undefined;
+  /** the leader we told our resume point */
+  private resumeToldTo: string | undefined;
+  /** relays held back while a resync is awaited */
+  private held: Array<{ id?: string; event: string; raw: string }> = [];
+  private holdTimer: unknown;
   /** the stream attempt in progress */
   private connecting: AbortController | undefined;
   private lastError: string | undefined;
@@ -292,13 +305,24 @@ export class PersistentChatConnection {
     if (this.lastEventId === undefined && this.leaderLastEventId !== undefined) {
       this.lastEventId = this.leaderLastEventId;
     }
+    // Relays held for a resync: our own stream replays them, in order, from lastEventId.
+    if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.held = [];
     this.lastRelayedId = this.lastEventId;
     this.attempt = 0;
     if (this.channel) {
       this.heartbeatTimer = this.clock.setInterval(() => this.postHeartbeat(), this.opts.heartbeatMs ?? 1000);
       this.postHeartbeat();
     }
-    const wait = (this.notBefore ?? 0) - this.clock.now();
+    let wait = (this.notBefore ?? 0) - this.clock.now();
+    this.resumeWait = undefined;
+    if (this.lastEventId === undefined && this.wasFollower && this.channel) {
+      // We never got a message, but other tabs did: a fresh stream would skip what they missed
+      // since. They answer our heartbeat with where they are; wait a moment for that.
+      this.resumeWait = {};
+      wait = Math.max(wait, this.opts.resumeWaitMs ?? 300);
+    }
     if (wait > 0) this.waitThenOpen(this.term, wait);
     else void this.openStream(this.term);
   }
@@ -334,6 +358,7 @@ export class PersistentChatConnection {
 
   private becomeFollower(): void {
     if (!this.started || this.suspended || this.election?.isLeader) return;
+    this.wasFollower = true;
     this.setRole('follower', 'follower');
     this.watchdog.start();
     this.updateFollowerBanner();
@@ -349,6 +374,14 @@ export class PersistentChatConnection {
   }
 
   private async openStream(term: number): Promise<void> {
+    if (this.resumeWait !== undefined) {
+      const id = this.resumeWait.id;
+      this.resumeWait = undefined;
+      if (id !== undefined && this.lastEventId === undefined) {
+        this.lastEventId = id;
+        this.lastRelayedId = id;
+      }
+    }
     this.retryTimer = undefined;
     this.retryAt = undefined;
     this.streamState = 'connecting';
@@ -520,10 +553,19 @@ export class PersistentChatConnection {
         // (not after the last one delivered here) and is dropped, not delivered out of order.
         if (m.id !== undefined && this.lastEventId !== undefined && !idAfter(m.id, this.lastEventId)) return;
         this.noteLeader(m.from);
+        const entry = { event: m.event, raw: m.raw, ...(m.id !== undefined ? { id: m.id } : {}) };
+        if (this.holdTimer !== undefined) {
+          this.held.push(entry); // waiting for a resync: keep the order
+          return;
+        }
         if (m.id !== undefined) {
           if (this.seen.has(m.id)) return;
-          if (this.lastEventId !== undefined && m.prevId !== undefined && m.prevId !== this.lastEventId && !this.seen.has(m.prevId)) {
-            this.requestResync();
+          if (this.lastEventId !== undefined && m.prevId !== undefined && m.prevId !== this.lastEventId && !this.seen.has(m.prevId) && this.requestResync()) {
+            // Something was missed: hold this one (and what follows) until the leader sent the
+            // missing ones, so that they are delivered in stream order.
+            this.held.push(entry);
+            this.holdTimer = this.clock.setTimeout(() => this.flushHeld(), this.opts.resyncWaitMs ?? 1000);
+            return;
           }
           this.seen.add(m.id);
         }
@@ -533,6 +575,12 @@ export class PersistentChatConnection {
       case 'heartbeat':
         this.noteLeader(m.from);
         if (m.lastEventId !== undefined) this.leaderLastEventId = m.lastEventId;
+        else this.tellResumePoint(m.from);
+        return;
+      case 'resume':
+        if (m.to !== this.tabId || this.resumeWait === undefined) return;
+        // the oldest point any follower knows, so that none of them misses anything
+        if (this.resumeWait.id === undefined || idAfter(this.resumeWait.id, m.lastEventId)) this.resumeWait.id = m.lastEventId;
         return;
       case 'leader-status':
         if (this.isLeading()) return;
@@ -548,6 +596,7 @@ export class PersistentChatConnection {
         }
         this.noteLeader(m.from);
         if (m.lastEventId !== undefined) this.leaderLastEventId = m.lastEventId;
+        else this.tellResumePoint(m.from);
         this.leaderStatus = m.status;
         this.leaderRetryAt = m.retryAt;
         this.updateFollowerBanner();
@@ -573,18 +622,52 @@ export class PersistentChatConnection {
         return;
       case 'resync-reply':
         if (m.to !== this.tabId) return;
+        if (this.holdTimer !== undefined) {
+          // The missing messages come before the held ones: deliver them in order, then those.
+          for (const e of m.messages) {
+            if (this.lastEventId !== undefined && !idAfter(e.id, this.lastEventId)) continue;
+            if (this.seen.add(e.id)) this.deliver(e.id, e.event, e.raw, parseData(e.raw), 'relay', true);
+          }
+          this.flushHeld();
+          return;
+        }
+        // A late or second answer: only what is still new here (with integer ids; otherwise
+        // a recovered message may arrive after newer ones, see docs/client.md).
         for (const e of m.messages) {
-          if (this.seen.add(e.id)) this.deliver(e.id, e.event, e.raw, parseData(e.raw), 'relay', false);
+          if (this.lastEventId !== undefined && !idAfter(e.id, this.lastEventId)) continue;
+          if (this.seen.add(e.id)) this.deliver(e.id, e.event, e.raw, parseData(e.raw), 'relay', true);
         }
         return;
     }
   }
 
-  private requestResync(): void {
+  /** A leader that knows no event id (a new tab that never got a message) is told ours. */
+  private tellResumePoint(leader: string): void {
+    if (this.isLeading() || this.lastEventId === undefined || this.resumeToldTo === leader) return;
+    this.resumeToldTo = leader;
+    this.post({ type: 'resume', from: this.tabId, to: leader, lastEventId: this.lastEventId });
+  }
+
+  /** Asks the leader for what this tab missed; false when one was asked for less than 1 s ago. */
+  private requestResync(): boolean {
     const now = this.clock.now();
-    if (now < this.resyncUntil) return;
+    if (now < this.resyncUntil) return false;
     this.resyncUntil = now + 1000;
     this.post({ type: 'resync', from: this.tabId, ...(this.lastEventId !== undefined ? { after: this.lastEventId } : {}) });
+    return true;
+  }
+
+  /** Delivers the relays held while waiting for a resync (the answer came, or the wait ended). */
+  private flushHeld(): void {
+    if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    for (const e of this.held.splice(0)) {
+      if (e.id !== undefined) {
+        if (this.lastEventId !== undefined && !idAfter(e.id, this.lastEventId)) continue;
+        if (!this.seen.add(e.id)) continue;
+      }
+      this.deliver(e.id, e.event, e.raw, parseData(e.raw), 'relay', true);
+    }
   }
 
   /** The stream is open again: hide the notice, and let a later refusal show it again. */

@@ -34,9 +34,11 @@ export type ChannelMessage =
   | { type: 'ping'; from: string; nonce: string }
   | { type: 'pong'; from: string; nonce: string }
   | { type: 'resync'; from: string; after?: string }
-  | { type: 'resync-reply'; from: string; to: string; messages: Array<{ id: string; event: string; raw: string }> };
+  | { type: 'resync-reply'; from: string; to: string; messages: Array<{ id: string; event: string; raw: string }> }
+  /** a follower tells a new leader that knows no event id where the stream should resume */
+  | { type: 'resume'; from: string; to: string; lastEventId: string };
 
-const TYPES = new Set(['sse-message', 'leader-status', 'heartbeat', 'hello', 'ping', 'pong', 'resync', 'resync-reply']);
+const TYPES = new Set(['sse-message', 'leader-status', 'heartbeat', 'hello', 'ping', 'pong', 'resync', 'resync-reply', 'resume']);
 
 /** Cheap structural check: anything else on the channel (other apps, other versions) is ignored. */
 export function isChannelMessage(v: unknown): v is ChannelMessage {

@@ -59,9 +59,8 @@ interface SimTab {
   doc: EventTarget;
   delivered: number[];
   seen: Set<number>;
-  /** obligation: every message after this id (undefined: fixed at the next stream acceptance) */
-  baseline: number | undefined;
-  baselinePending: boolean;
+  /** obligation: every message after this id (but see `excused`) */
+  baseline: number;
   ownDeadline: number | undefined;
   relayedDeadline: number | undefined;
   lastMode: string;
@@ -154,18 +153,6 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     },
   });
 
-  // A tab that joined a browser with no resume point (no running tab had delivered anything)
-  // is owed everything from the first message any tab delivers after it joined: until then the
-  // browser knows no event id to resume from (the seed's server announces no position).
-  const firstDelivery = (id: number): void => {
-    for (const t of tabs) {
-      if (t.baselinePending) {
-        t.baselinePending = false;
-        t.baseline = id - 1;
-      }
-    }
-  };
-
   let tabCounter = 0;
   const openTab = (hidden: boolean): void => {
     const live = tabs.filter((t) => t.core.state !== 'gone');
@@ -194,8 +181,9 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
       doc,
       delivered,
       seen: new Set(),
-      baseline: frontier,
-      baselinePending: frontier === undefined,
+      // owed: everything published after it joined, and whatever the running tabs had not yet
+      // got when it joined (in flight, or to be replayed by the next leader)
+      baseline: frontier ?? server.lastId,
       ownDeadline: undefined,
       relayedDeadline: undefined,
       lastMode: 'disconnected',
@@ -211,7 +199,6 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
         }
         t.seen.add(id);
         t.delivered.push(id);
-        firstDelivery(id);
       },
       {
         tabId: core.id,
@@ -436,7 +423,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   const last = server.lastId;
   for (const x of tabs) {
     if (x.core.state !== 'running') continue;
-    const from = x.baseline !== undefined ? x.baseline + 1 : (x.delivered[0] ?? 1);
+    const from = x.baseline + 1;
     const missing: number[] = [];
     for (let id = from; id <= last; id += 1) if (!x.seen.has(id) && !excused.has(id)) missing.push(id);
     if (missing.length > 0) {

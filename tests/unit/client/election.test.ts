@@ -57,7 +57,8 @@ describe('leader election with Web Locks', () => {
     await Promise.all(ready);
     const [leader] = w.leaders();
     w.crash(leader!); // no pagehide, no "I am leaving"
-    await vi.advanceTimersByTimeAsync(0);
+    // (no message yet anywhere: the new leader waits resumeWaitMs for the others' resume points)
+    await vi.advanceTimersByTimeAsync(300);
     const rest = tabs.filter((t) => t !== leader);
     expect(rest.filter((t) => t.conn.getConnectionInfo().mode === 'leader')).toHaveLength(1);
     // no herd: one new stream, not three

@@ -30,7 +30,7 @@ describe('found by the simulation', () => {
     w.openLeaderStream();
     await Promise.all(ready);
     // A third tab stole before and stalled holding the guard: it never lets go.
-    void w.locks.forTab('z').request('sse-p1:takeover', {}, () => new Promise(() => undefined));
+    w.locks.forTab('z').request('sse-p1:takeover', {}, () => new Promise(() => undefined)).catch(() => undefined); // taken from it
     w.hub.freeze('a'); // the leader stalls too, keeping its lock
     await vi.advanceTimersByTimeAsync(40_000);
     expect(w.locks.holder('sse-p1')).toBe('b');
@@ -80,5 +80,44 @@ describe('found by the simulation', () => {
     expect(es.closedByClient).toBe(false);
     a.win.dispatchEvent(pageEvent('pagehide', true));
     expect(es.closedByClient).toBe(true); // not left open on the server until the page returns
+  });
+
+  it('a follower that missed a relay holds the next ones until the resync answer: stream order kept', async () => {
+    const w = new World();
+    const a = w.open('a');
+    const b = w.open('b');
+    const ready = [a.conn.connect(), b.conn.connect()];
+    await vi.advanceTimersByTimeAsync(0);
+    const es = w.openLeaderStream();
+    await Promise.all(ready);
+    for (const id of ['1', '2', '3']) es.message(`{"n":${id}}`, id);
+    await vi.advanceTimersByTimeAsync(10);
+    w.hub.freeze('b'); // b misses the relay of 4
+    es.message('{"n":4}', '4');
+    await vi.advanceTimersByTimeAsync(10);
+    w.hub.thaw('b');
+    es.message('{"n":5}', '5');
+    es.message('{"n":6}', '6');
+    await vi.advanceTimersByTimeAsync(50);
+    expect(b.received.map((r) => r.id)).toEqual(['1', '2', '3', '4', '5', '6']);
+  });
+
+  it('a new leader that never got a message resumes where the followers are, not from now', async () => {
+    const w = new World();
+    const a = w.open('a');
+    const b = w.open('b', { watchdogMs: 600_000 }); // b will not be the one that takes over
+    const ready = [a.conn.connect(), b.conn.connect()];
+    await vi.advanceTimersByTimeAsync(0);
+    const es = w.openLeaderStream();
+    await Promise.all(ready);
+    for (const id of ['1', '2', '3']) es.message(`{"n":${id}}`, id);
+    await vi.advanceTimersByTimeAsync(10);
+    w.hub.freeze('a'); // the leader stalls: the tab opened now hears no heartbeat from it
+    const c = w.open('c', { watchdogMs: 5000, probeMs: 2000 });
+    void c.conn.connect();
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(c.conn.getConnectionInfo().mode).toBe('leader');
+    const last = FakeEventSource.instances[FakeEventSource.instances.length - 1]!;
+    expect(last.lastEventIdParam).toBe('3'); // b told c where it was
   });
 });

@@ -74,7 +74,7 @@ describe('page lifecycle', () => {
     const stream = FakeEventSource.live()[0]!;
 
     a.win.dispatchEvent(pageEvent('pagehide', true));
-    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(300); // b never got a message: it waits resumeWaitMs for resume points
     expect(w.locks.holder('sse-p1')).toBe('b');
     expect(stream.closedByClient).toBe(true);
     expect(a.conn.getConnectionInfo().mode).toBe('disconnected');
