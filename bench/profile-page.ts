@@ -18,16 +18,25 @@ const browser = await launchChromium({ extension: process.env.NOEXT ? false : tr
 try {
   const { context } = browser;
   const page = await context.newPage();
-  await page.goto(`${server.url}/micro.html`);
-  const cdp = await context.newCDPSession(page);
+  await page.goto(`${server.url}/${which === 'relay' ? 'relay-follower.html' : 'micro.html'}`);
+  const target = which === 'relay' ? await context.newPage() : page;
+  const cdp = await context.newCDPSession(target);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
   await cdp.send('Profiler.start');
   type Micro = { bcPosts(n: number): Promise<number>; locks(n: number): Promise<number> };
-  const ms = await page.evaluate((w) => {
-    const micro = window as unknown as Micro;
-    return w === 'bc' ? micro.bcPosts(1000) : micro.locks(1000);
-  }, which);
+  let ms: number;
+  if (which === 'relay') {
+    const t0 = Date.now();
+    await target.goto(`${server.url}/relay-leader.html`);
+    await page.waitForFunction(() => typeof (window as { followerDone?: number }).followerDone === 'number', null, { timeout: 120_000, polling: 50 });
+    ms = Date.now() - t0;
+  } else {
+    ms = await page.evaluate((w) => {
+      const micro = window as unknown as Micro;
+      return w === 'bc' ? micro.bcPosts(1000) : micro.locks(1000);
+    }, which);
+  }
   const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: Node[] } };
   console.log(which, 'took', ms, 'ms');
   const self = new Map<string, number>();
