@@ -31,6 +31,10 @@ export interface DemoServerOptions {
   maxBufferedBytes?: number;
   /** chat streams one instance holds at most, over all users, default 10000 (then 503 server_busy) */
   maxStreams?: number;
+  /** a request head must arrive within this time, default 10000 (then 408) */
+  headersTimeoutMs?: number;
+  /** a whole request (head and body) must arrive within this time, default 30000 (then 408); responses are not bounded */
+  requestTimeoutMs?: number;
 }
 
 export interface DemoServerStats {
@@ -213,9 +217,9 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
     {
       // a client that sends its request head slowly (or never) is cut off; SSE responses are
       // not affected (these bound receiving the request, not sending the response)
-      headersTimeout: 10_000,
-      requestTimeout: 30_000,
-      connectionsCheckingInterval: 2_000,
+      headersTimeout: opts.headersTimeoutMs ?? 10_000,
+      requestTimeout: opts.requestTimeoutMs ?? 30_000,
+      connectionsCheckingInterval: Math.min(2_000, opts.headersTimeoutMs ?? 2_000),
     },
     (req, res) => {
       route(req, res).catch((err: unknown) => {

@@ -239,6 +239,33 @@ describe('malformed requests get a 4xx with a JSON error, never a crash', () => 
   }, 120_000);
 });
 
+describe('clients that send slowly', () => {
+  it('a request head or body that never completes gets 408 JSON; a stream outlives the request timeout', async () => {
+    const slow = await startDemoServer({ port: 0, limit: 5, heartbeatMs: 200, headersTimeoutMs: 500, requestTimeoutMs: 1000, buildPages: false });
+    try {
+      const head = await rawRequest(slow.port, 'GET /api/whoami HTTP/1.1\r\nHost: x\r\n', 10_000);
+      expect(head.status).toBe(408);
+      expect(JSON.parse(head.body)).toMatchObject({ error: 'request_timeout' });
+      const body = await rawRequest(
+        slow.port,
+        'POST /api/persistent-chat/messages?projectId=p&userId=u HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"text":',
+        10_000,
+      );
+      expect(body.status).toBe(408);
+      expect(JSON.parse(body.body)).toMatchObject({ error: 'request_timeout' });
+      const stream = await openSse(`${slow.url}/api/persistent-chat/stream?projectId=p&userId=u`);
+      readers.push(stream);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(stream.ended).toBe(false);
+      const before = stream.comments.length;
+      await stream.waitFor(() => stream.comments.length > before);
+      expect((await fetch(`${slow.url}/api/whoami`)).status).toBe(200);
+    } finally {
+      await slow.close();
+    }
+  }, 30_000);
+});
+
 describe('clients that never read', () => {
   it('chat streams: each is dropped once its unsent output passes the bound; memory stays bounded; others are served', async () => {
     const IDLE = 12;

@@ -282,3 +282,29 @@ describe('Redis killed and restarted under two instances', () => {
     expect((await fetch(streamUrl(a, 'projectId=rs&userId=u1'))).status).toBe(429);
   }, 120_000);
 });
+
+describe('Redis gone for good', () => {
+  it('the server keeps answering (503 for what needs Redis) and still closes cleanly', async () => {
+    const r = await startRedis();
+    const s = await start(r.url, 'solo');
+    let closed = false;
+    try {
+      const open = await sse(s, 'projectId=gone&userId=u1');
+      expect(open.res.status).toBe(200);
+      await r.kill();
+      for (let i = 0; i < 20; i += 1) {
+        const g = await fetch(streamUrl(s, 'projectId=gone&userId=u1'));
+        expect(g.status).toBe(503);
+        await g.body?.cancel();
+      }
+      await new Promise((res) => setTimeout(res, 3 * HEARTBEAT_MS)); // failed refreshes and reconnects meanwhile
+      expect((await fetch(`${s.url}/api/whoami`)).status).toBe(200);
+      await s.close(); // bounded by the test timeout: must not wait for Redis
+      closed = true;
+      await until(() => open.ended, 5000);
+    } finally {
+      if (!closed) await s.close();
+      await r.stop();
+    }
+  }, 30_000);
+});
