@@ -87,6 +87,13 @@ export function idAfter(a: string, b: string): boolean {
   return x.length !== y.length ? x.length > y.length : x > y;
 }
 
+/** The older of two event ids (either may be missing). */
+function olderId(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return idAfter(a, b) ? b : a;
+}
+
 function randomId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   return c?.randomUUID ? c.randomUUID() : `t-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
@@ -138,6 +145,8 @@ export class PersistentChatConnection {
   private wasFollower = false;
   /** a new leader that knows no event id waits for the followers' resume points */
   private resumeWait: { id?: string } | undefined;
+  /** where the other tabs are, told when this tab said hello (oldest) */
+  private resumeHint: string | undefined;
   /** the leader we told our resume point */
   private resumeToldTo: string | undefined;
   /** relays held back while a resync is awaited */
@@ -302,9 +311,7 @@ export class PersistentChatConnection {
     // A leader that was refused (429) told us when to come back: a failover does not reset it.
     if (this.leaderRetryAt !== undefined) this.notBefore = Math.max(this.notBefore ?? 0, this.leaderRetryAt);
     this.leaderRetryAt = undefined;
-    if (this.lastEventId === undefined && this.leaderLastEventId !== undefined) {
-      this.lastEventId = this.leaderLastEventId;
-    }
+    if (this.lastEventId === undefined) this.lastEventId = olderId(this.leaderLastEventId, this.resumeHint);
     // Relays held for a resync: our own stream replays them, in order, from lastEventId.
     if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
@@ -359,6 +366,9 @@ export class PersistentChatConnection {
   private becomeFollower(): void {
     if (!this.started || this.suspended || this.election?.isLeader) return;
     this.wasFollower = true;
+    // A deposed leader (or a tab that never heard one) does not know the leader's state:
+    // ask, or it would show "not receiving" until the leader's next change of state.
+    if (this.leaderStatus === undefined) this.post({ type: 'hello', from: this.tabId });
     this.setRole('follower', 'follower');
     this.watchdog.start();
     this.updateFollowerBanner();
@@ -578,9 +588,10 @@ export class PersistentChatConnection {
         else this.tellResumePoint(m.from);
         return;
       case 'resume':
-        if (m.to !== this.tabId || this.resumeWait === undefined) return;
-        // the oldest point any follower knows, so that none of them misses anything
-        if (this.resumeWait.id === undefined || idAfter(this.resumeWait.id, m.lastEventId)) this.resumeWait.id = m.lastEventId;
+        if (m.to !== this.tabId) return;
+        // the oldest point any other tab knows, so that none of them misses anything
+        if (this.resumeWait !== undefined) this.resumeWait.id = olderId(this.resumeWait.id, m.lastEventId);
+        else if (!this.isLeading()) this.resumeHint = olderId(this.resumeHint, m.lastEventId);
         return;
       case 'leader-status':
         if (this.isLeading()) return;
@@ -606,6 +617,9 @@ export class PersistentChatConnection {
         if (this.isLeading()) {
           this.postHeartbeat();
           this.postStatus(this.streamState === 'open' ? 'connected' : this.streamState === 'backoff' ? 'backoff' : 'connecting');
+        } else if (this.lastEventId !== undefined) {
+          // a new tab may lead before it hears any leader: tell it where the stream is
+          this.post({ type: 'resume', from: this.tabId, to: m.from, lastEventId: this.lastEventId });
         }
         return;
       case 'ping':
