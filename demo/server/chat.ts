@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyError, parseCookies, readJson, sendError, sendJson, USER_COOKIE } from './http-util.js';
 import { buildRefusal, limitHeaders } from './refusal.js';
 import { SSE_HEADERS, sseComment, sseEvent } from './sse-writer.js';
-import type { ChatMessage, ConnectionInfo, LimitStore, MessageBus } from './store-types.js';
+import type { AdmitResult, ChatMessage, ConnectionInfo, LimitStore, MessageBus } from './store-types.js';
 import { parseChatPost, parseId, parseLastEventId } from './validate.js';
 
 export interface ChatContext {
@@ -20,6 +20,8 @@ export interface ChatContext {
   /** chat streams this instance holds at most (all users); above it: 503 server_busy */
   maxStreams: number;
   stats: { dropped: number };
+  /** stream requests between the maxStreams check and their entry in `live` (admission is async) */
+  opening: number;
   log: (...args: unknown[]) => void;
 }
 
@@ -77,7 +79,7 @@ export async function openStream(ctx: ChatContext, req: IncomingMessage, res: Se
   const last = lastEventIdOf(req, url);
   if (!last.ok) return sendError(res, 400, last.error, last.message);
   let lastEventId = last.value;
-  if (ctx.live.size >= ctx.maxStreams) {
+  if (ctx.live.size + ctx.opening >= ctx.maxStreams) {
     res.setHeader('Retry-After', String(Math.max(1, ctx.retryAfterSec)));
     return sendError(res, 503, 'server_busy', `this instance holds its maximum of ${ctx.maxStreams} streams; try again later`);
   }
@@ -90,7 +92,13 @@ export async function openStream(ctx: ChatContext, req: IncomingMessage, res: Se
     ...(lastEventId !== undefined ? { lastEventId: String(lastEventId) } : {}),
     ...(typeof req.headers['user-agent'] === 'string' ? { userAgent: req.headers['user-agent'] } : {}),
   };
-  const decision = await ctx.limits.admit(info, ctx.limit);
+  let decision: AdmitResult;
+  ctx.opening += 1;
+  try {
+    decision = await ctx.limits.admit(info, ctx.limit);
+  } finally {
+    ctx.opening -= 1;
+  }
   if (!decision.admitted) {
     const r = buildRefusal(ctx.limit, decision.count, ctx.retryAfterSec);
     ctx.log(`429 user=${who.userId} project=${who.projectId} count=${decision.count}`);

@@ -102,7 +102,7 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
     limits = new MemoryLimitStore();
     bus = new MemoryMessageBus(HISTORY_SIZE);
   }
-  const ctx: ChatContext = { limits, bus, limit, retryAfterSec, instanceId, heartbeatMs, live, maxBufferedBytes, maxStreams, stats, log };
+  const ctx: ChatContext = { limits, bus, limit, retryAfterSec, instanceId, heartbeatMs, live, maxBufferedBytes, maxStreams, stats, opening: 0, log };
   const tickers = new Set<() => void>();
 
   // Keeps this instance's streams registered (Redis): one run at a time; a run asked for while

@@ -90,6 +90,19 @@ describe('two instances on one Redis', () => {
     for (const s of [a, b]) expect((await debug(s, 'u1', 'burst')).count).toBe(5);
   });
 
+  it('the per-instance stream cap holds under simultaneous requests (admission is async on Redis)', async () => {
+    const capped = await startDemoServer({ port: 0, limit: LIMIT, redisUrl: redis.url, instanceId: 'cap', maxStreams: 3, heartbeatMs: HEARTBEAT_MS, buildPages: false });
+    try {
+      const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => sse(capped, `projectId=cap&userId=c${i}`)));
+      expect(attempts.filter((r) => r.res.status === 200)).toHaveLength(3);
+      expect(attempts.filter((r) => r.res.status === 503)).toHaveLength(17);
+      expect(capped.stats().streams).toBe(3);
+    } finally {
+      for (const r of readers.splice(0)) r.close();
+      await capped.close();
+    }
+  });
+
   it('server view: each connection with its id, when it opened, and the instance that holds it', async () => {
     const held = [await sse(a, 'projectId=view&userId=v1'), await sse(b, 'projectId=view&userId=v1'), await sse(a, 'projectId=view&userId=v1')];
     const expected = new Map<string, string>();
