@@ -394,6 +394,11 @@ export class PersistentChatConnection {
     }
     this.retryTimer = undefined;
     this.retryAt = undefined;
+    const wait = (this.notBefore ?? 0) - this.clock.now();
+    if (wait > 0) {
+      this.waitThenOpen(term, wait); // a Retry-After learnt meanwhile still runs
+      return;
+    }
     this.streamState = 'connecting';
     this.postStatus('connecting');
     this.notify();
@@ -557,7 +562,18 @@ export class PersistentChatConnection {
   private onChannelMessage(m: ChannelMessage): void {
     switch (m.type) {
       case 'sse-message': {
-        if (this.isLeading()) return; // a deposed leader's last words; our own stream has them
+        if (this.isLeading()) {
+          // Another tab that also thinks it leads (two leaders for a moment, or one woken from
+          // a stall). Our own stream has its messages, unless ours is behind: take one that
+          // follows on from the last we delivered (dedupe keeps our stream from repeating it).
+          const next = m.id !== undefined && !this.seen.has(m.id) && (this.lastEventId === undefined ? m.prevId === undefined || !this.seen.has(m.prevId) : m.prevId === this.lastEventId);
+          if (next && m.id !== undefined) {
+            this.seen.add(m.id);
+            this.lastRelayedId = m.id;
+            this.deliver(m.id, m.event, m.raw, parseData(m.raw), 'relay', true);
+          }
+          return;
+        }
         // A leader that wakes from a stall relays what its stream buffered meanwhile, before it
         // learns it was replaced: with the seed's integer ids, such a message is recognisable
         // (not after the last one delivered here) and is dropped, not delivered out of order.
@@ -594,7 +610,12 @@ export class PersistentChatConnection {
         else if (!this.isLeading()) this.resumeHint = olderId(this.resumeHint, m.lastEventId);
         return;
       case 'leader-status':
-        if (this.isLeading()) return;
+        if (this.isLeading()) {
+          // A rival leader (two at once, about to be resolved) was refused: its Retry-After
+          // holds for this browser's next stream too.
+          if (m.status === 'backoff' && m.retryAt !== undefined) this.notBefore = Math.max(this.notBefore ?? 0, m.retryAt);
+          return;
+        }
         if (m.status === 'disconnected') {
           // Only the current leader may say it left; a follower's goodbye changes nothing.
           if (m.from === this.leaderId) {
