@@ -210,7 +210,11 @@ export async function postMessage(ctx: ChatContext, req: IncomingMessage, res: S
   try {
     body = await readJson(req, 16 * 1024);
   } catch (err) {
-    if (err instanceof BodyError) return sendError(res, err.status, err.code, err.message);
+    if (err instanceof BodyError) {
+      // the rest of an oversized body is not worth reading: close the connection after the answer
+      if (err.status === 413) res.setHeader('Connection', 'close');
+      return sendError(res, err.status, err.code, err.message);
+    }
     throw err;
   }
   const post = parseChatPost(body);

@@ -191,6 +191,10 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
         res.setHeader('Allow', 'GET, OPTIONS');
         return sendError(res, 405, 'method_not_allowed', 'use GET');
       }
+      if (tickers.size >= maxStreams) {
+        res.setHeader('Retry-After', String(Math.max(1, retryAfterSec)));
+        return sendError(res, 503, 'server_busy', `this instance holds its maximum of ${maxStreams} ticker streams; try again later`);
+      }
       return ticker(
         req,
         res,

@@ -341,7 +341,7 @@ describe('streams', () => {
     expect(JSON.parse(r.events[0]!.data)).toMatchObject({ text: 'after' });
   });
 
-  it('an instance holding its maximum of streams answers 503 server_busy with JSON', async () => {
+  it('an instance holding its maximum of streams (chat, ticker) answers 503 server_busy with JSON', async () => {
     const small = await startDemoServer({ port: 0, limit: 5, maxStreams: 2, buildPages: false });
     const mine: SseReader[] = [];
     try {
@@ -350,6 +350,10 @@ describe('streams', () => {
       const r = await fetch(`${small.url}/api/persistent-chat/stream?projectId=r&userId=c`);
       await expectJsonError(r, 503, 'server_busy');
       expect(r.headers.get('retry-after')).not.toBeNull();
+      // tickers have their own cap of the same size
+      mine.push(await openSse(`${small.url}/api/ticker?intervalMs=1000`));
+      mine.push(await openSse(`${small.url}/api/ticker?intervalMs=1000`));
+      await expectJsonError(await fetch(`${small.url}/api/ticker?intervalMs=1000`), 503, 'server_busy');
     } finally {
       for (const m of mine) m.close();
       await small.close();
