@@ -32,6 +32,9 @@ export function applyTheme(): void {
   const panels = (globalThis as { chrome?: { devtools?: { panels?: { setThemeChangeHandler?: (cb: (name: string) => void) => void } } } })
     .chrome?.devtools?.panels;
   panels?.setThemeChangeHandler?.((name) => apply(name === 'dark' ? 'dark' : 'light'));
+  // Firefox has an event for it.
+  const firefoxPanels = devtools()?.panels as { onThemeChanged?: { addListener(cb: (name: string) => void): void } } | undefined;
+  firefoxPanels?.onThemeChanged?.addListener((name) => apply(name === 'dark' ? 'dark' : 'light'));
 }
 
 export async function reloadInspectedTab(tabId: number | null): Promise<void> {
@@ -99,8 +102,11 @@ interface HarLike {
   request: { url: string };
   response: { status: number };
   startedDateTime: string;
-  /** Chrome's HAR entry takes a callback (the polyfill does not wrap these objects). */
-  getContent(callback: (content: string | null, encoding: string) => void): void;
+  /**
+   * Chrome's HAR entry takes a callback (the polyfill does not wrap these
+   * objects); Firefox's returns a promise of [content, encoding].
+   */
+  getContent(callback?: (content: string | null, encoding: string) => void): PromiseLike<[string | null, string]> | void;
 }
 
 /**
@@ -117,12 +123,22 @@ export function watchResponseBodies(onBody: (update: (list: readonly ResponseBod
     if (typeof status !== 'number' || status < 400) return;
     const url = String(entry.request?.url ?? '');
     const at = Date.parse(entry.startedDateTime);
+    let done = false;
+    const take = (content: string | null, encoding: string) => {
+      if (done) return;
+      done = true;
+      const text = encoding === 'base64' ? '(binary body not shown)' : typeof content === 'string' ? content : '';
+      const { body, truncated } = cutBody(text);
+      onBody((list) => addBody(list, { url, status, at: Number.isFinite(at) ? at : Date.now(), body, truncated }));
+    };
     try {
-      entry.getContent((content, encoding) => {
-        const text = encoding === 'base64' ? '(binary body not shown)' : typeof content === 'string' ? content : '';
-        const { body, truncated } = cutBody(text);
-        onBody((list) => addBody(list, { url, status, at: Number.isFinite(at) ? at : Date.now(), body, truncated }));
-      });
+      const result = entry.getContent(take);
+      if (result && typeof result.then === 'function') {
+        result.then(
+          (pair) => take(pair?.[0] ?? null, pair?.[1] ?? ''),
+          () => undefined,
+        );
+      }
     } catch {
       // The request is gone (DevTools navigated): no body.
     }
