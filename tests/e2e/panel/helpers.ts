@@ -52,8 +52,13 @@ export async function showView(page: Page, label: string): Promise<void> {
   await page.getByRole('tab', { name: label }).click();
 }
 
+/**
+ * Save a screenshot: under docs/ when UPDATE_SCREENSHOTS=1 (to refresh the
+ * README's pictures), else under test-results/screenshots/, so a plain test
+ * run leaves the work tree clean.
+ */
 export function saveDoc(name: string, png: Buffer): string {
-  const dir = path.join(ROOT, 'docs');
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(ROOT, 'docs') : path.join(ROOT, 'test-results', 'screenshots');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
   writeFileSync(file, png);
