@@ -334,6 +334,28 @@ export class PersistentChatConnection {
     else void this.openStream(this.term);
   }
 
+  /**
+   * The browser reconnects an EventSource by itself, on its own schedule: while a Retry-After
+   * this tab learnt still runs, close it and reopen when that is over.
+   */
+  private holdBrowserReconnect(resumeMoved = false): void {
+    const wait = (this.notBefore ?? 0) - this.clock.now();
+    if ((wait <= 0 && !resumeMoved) || this.streamState !== 'connecting') return;
+    if (this.stream) {
+      this.stream.close();
+      this.stream = undefined;
+      this.eventSource = undefined;
+    } else if (this.connecting) {
+      // still opening (maybe retrying by itself): abandon that attempt, start a fresh one
+      this.connecting.abort();
+      this.connecting = undefined;
+      this.term += 1;
+    } else return;
+    // (resumeMoved: we got messages from elsewhere, the browser would resume from an older id)
+    if (wait > 0) this.waitThenOpen(this.term, wait);
+    else void this.openStream(this.term);
+  }
+
   /** Opens the stream after `delay` (a Retry-After still running), telling the followers. */
   private waitThenOpen(term: number, delay: number): void {
     this.streamState = 'backoff';
@@ -431,6 +453,7 @@ export class PersistentChatConnection {
             this.streamState = 'connecting';
             this.postStatus('connecting');
             this.notify();
+            this.holdBrowserReconnect();
           }
         },
         onReopen: () => {
@@ -571,6 +594,7 @@ export class PersistentChatConnection {
             this.seen.add(m.id);
             this.lastRelayedId = m.id;
             this.deliver(m.id, m.event, m.raw, parseData(m.raw), 'relay', true);
+            this.holdBrowserReconnect(true);
           }
           return;
         }
@@ -613,7 +637,10 @@ export class PersistentChatConnection {
         if (this.isLeading()) {
           // A rival leader (two at once, about to be resolved) was refused: its Retry-After
           // holds for this browser's next stream too.
-          if (m.status === 'backoff' && m.retryAt !== undefined) this.notBefore = Math.max(this.notBefore ?? 0, m.retryAt);
+          if (m.status === 'backoff' && m.retryAt !== undefined) {
+            this.notBefore = Math.max(this.notBefore ?? 0, m.retryAt);
+            this.holdBrowserReconnect();
+          }
           return;
         }
         if (m.status === 'disconnected') {
