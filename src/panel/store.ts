@@ -69,7 +69,10 @@ function loadPreserve(): boolean {
   }
 }
 
-export function createPanelStore(tabId: number | null) {
+/** Shortest time between two batches of worker messages, ms. */
+export const MIN_FLUSH_MS = 200;
+
+export function createPanelStore(tabId: number | null, minFlushMs = MIN_FLUSH_MS) {
   const live = signal<PanelData>(emptyPanelData());
   const imported = signal<ImportedCapture | null>(null);
   const connected = signal(false);
@@ -109,8 +112,10 @@ export function createPanelStore(tabId: number | null) {
 
   let queue: PanelMessage[] = [];
   let scheduled = false;
+  let lastFlushAt = 0;
   const flush = () => {
     scheduled = false;
+    lastFlushAt = Date.now();
     const messages = queue;
     queue = [];
     if (messages.length === 0) return;
@@ -129,15 +134,22 @@ export function createPanelStore(tabId: number | null) {
   const schedule = () => {
     if (scheduled) return;
     scheduled = true;
-    // A hidden panel gets no animation frames: the timeout keeps the queue short.
-    const timer = setTimeout(flush, 100);
-    const raf = globalThis.requestAnimationFrame;
-    if (raf) {
+    // At most one batch per minFlushMs: a fast stream renders a few times a
+    // second, not on every port message. Then on an animation frame, with a
+    // timeout because a hidden panel gets no frames.
+    const wait = Math.max(0, lastFlushAt + minFlushMs - Date.now());
+    setTimeout(() => {
+      const raf = globalThis.requestAnimationFrame;
+      if (!raf) {
+        flush();
+        return;
+      }
+      const timer = setTimeout(flush, 100);
       raf(() => {
         clearTimeout(timer);
         flush();
       });
-    }
+    }, wait);
   };
 
   return {
