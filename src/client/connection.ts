@@ -632,6 +632,12 @@ export class PersistentChatConnection {
         // the oldest point any other tab knows, so that none of them misses anything
         if (this.resumeWait !== undefined) this.resumeWait.id = olderId(this.resumeWait.id, m.lastEventId);
         else if (!this.isLeading()) this.resumeHint = olderId(this.resumeHint, m.lastEventId);
+        else if (this.lastEventId === undefined && this.streamState !== 'open') {
+          // We lead without knowing where the stream is, and it is not open yet: resume there.
+          this.lastEventId = m.lastEventId;
+          this.lastRelayedId = m.lastEventId;
+          this.holdBrowserReconnect(true);
+        }
         return;
       case 'leader-status':
         if (this.isLeading()) {

@@ -1,6 +1,6 @@
 /**
  * npm run sim -- [--runs N] [--seed S] [--mode locks|broadcast|both] [--no-shrink] [--trace]
- * npm run sim -- --replay tests/sim/failures/<file>.json [--trace]
+ * npm run sim -- --replay <file>.json [--trace]   (a shrunk failure, or tests/sim/regressions/*.json)
  *
  * Runs the deterministic simulation (see docs/reliability.md) and prints a summary per mode:
  * runs, violations by invariant, steps simulated; for a failure, its seed, the schedule shrunk
@@ -8,6 +8,8 @@
  * violation.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BOUNDS, INVARIANTS, runScenario } from './run.js';
 import { describeScenario, runBatch, type BatchSummary } from './runner.js';
 import type { Mode, Scenario } from './schedule.js';
@@ -78,9 +80,9 @@ function printSummary(s: BatchSummary): void {
 }
 
 function saveFailure(sc: Scenario, name: string): string {
-  const dir = 'tests/sim/failures';
+  const dir = join(tmpdir(), 'sse-sim-failures');
   mkdirSync(dir, { recursive: true });
-  const file = `${dir}/${name}.json`;
+  const file = join(dir, `${name}.json`);
   writeFileSync(file, `${JSON.stringify(sc, null, 1)}\n`);
   return file;
 }
@@ -129,6 +131,7 @@ async function main(): Promise<number> {
         for (const l of (args.trace ? f.shrunk.trace : f.shrunk.trace.slice(-40))) console.log(`    ${l}`);
         for (const v of f.shrunk.violations) console.log(`  -> ${v.invariant}: ${v.detail}`);
         console.log(`  replay the shrunk run: npm run sim -- --replay ${file}`);
+        console.log('  (once fixed, keep it: copy it to tests/sim/regressions/ with a "note"; npm test replays those)');
       }
     }
     if (s.failures.length > 3) console.log(`\n(${s.failures.length - 3} more failing runs not shown)`);

@@ -3,6 +3,8 @@ import type { Election, ElectionCallbacks, LockManagerLike } from './types.js';
 
 interface Ticket {
   gen: number;
+  /** its request was rejected: a callback that still comes must not take the lead */
+  dead?: boolean;
 }
 
 /**
@@ -19,6 +21,8 @@ export class LockElection implements Election {
   /** the request whose lock we hold */
   private holder: Ticket | undefined;
   private abort: AbortController | undefined;
+  /** our request waiting in the lock's queue */
+  private queued: Ticket | undefined;
   private releaseHeld: (() => void) | undefined;
 
   constructor(
@@ -54,6 +58,7 @@ export class LockElection implements Election {
     const abort = new AbortController();
     this.abort = abort;
     const t: Ticket = { gen };
+    this.queued = t;
     this.locks.request(this.name, { signal: abort.signal }, () => this.hold(t)).then(
       () => undefined,
       (err: unknown) => this.rejected(t, err),
@@ -62,7 +67,8 @@ export class LockElection implements Election {
 
   /** Runs inside the lock callback: the lock is held until the returned promise settles. */
   private hold(t: Ticket): Promise<void> {
-    if (t.gen !== this.generation || !this.running || this.holder) return Promise.resolve();
+    if (this.queued === t) this.queued = undefined;
+    if (t.dead || t.gen !== this.generation || !this.running || this.holder) return Promise.resolve();
     this.holder = t;
     const released = new Promise<void>((resolve) => {
       this.releaseHeld = resolve;
@@ -72,7 +78,16 @@ export class LockElection implements Election {
   }
 
   private rejected(t: Ticket, err: unknown): void {
-    if (this.holder !== t) return; // a queued request aborted by stop()/takeOver(), or an old generation
+    t.dead = true;
+    if (this.holder !== t) {
+      // Our place in the queue is gone without our asking: granted, then stolen before our
+      // callback ran (we were stalled meanwhile). Queue again, or this tab would never lead.
+      if (this.queued === t) {
+        this.queued = undefined;
+        if (this.running && !this.holder && t.gen === this.generation) this.queue(this.generation);
+      }
+      return; // otherwise: aborted by stop()/takeOver(), or an old generation
+    }
     // The lock we held was stolen (its request rejects with AbortError): step down, queue again.
     this.holder = undefined;
     this.releaseHeld?.();
@@ -101,6 +116,7 @@ export class LockElection implements Election {
         this.guardMisses = 0;
         if (gen !== this.generation || !this.running || this.holder) return undefined;
         // Leave the normal queue, then steal; the frozen holder's request rejects when it wakes.
+        this.queued = undefined;
         this.abort?.abort();
         const t: Ticket = { gen };
         return new Promise<void>((done) => {
@@ -132,6 +148,7 @@ export class LockElection implements Election {
     if (!this.running) return;
     this.running = false;
     this.generation += 1;
+    this.queued = undefined;
     this.abort?.abort();
     this.abort = undefined;
     this.holder = undefined;
