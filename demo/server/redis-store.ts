@@ -175,7 +175,7 @@ function watchOutages(client: RedisClient, name: string, o: RedisConnectOptions 
   client.on('ready', () => {
     if (!down) return;
     down = false;
-    (o.log ?? console.error)(`[demo-server] ${name} reconnected`);
+    console.error(`[demo-server] ${name} reconnected`);
     o.onReconnect?.();
   });
 }
@@ -308,9 +308,11 @@ export class RedisMessageBus implements MessageBus {
 
   static async create(client: RedisClient, historySize: number, hold: RedisHold, o: RedisConnectOptions = {}): Promise<RedisMessageBus> {
     const sub = client.duplicate();
-    watchOutages(sub, 'redis subscriber', o);
-    await sub.connect();
     const bus = new RedisMessageBus(client, sub, historySize, hold);
+    // the subscriber is back (node-redis subscribed again before 'ready'): fetch what was
+    // published while it was away
+    watchOutages(sub, 'redis subscriber', { ...o, onReconnect: () => void bus.catchUp(o.log) });
+    await sub.connect();
     await sub.pSubscribe('sse:msg:*', (message: string, channel: string) => bus.deliver(channel, message));
     return bus;
   }
@@ -319,12 +321,49 @@ export class RedisMessageBus implements MessageBus {
     if (id > (this.highest.get(projectId) ?? 0)) this.highest.set(projectId, id);
   }
 
+  /** pub/sub deliveries that arrive while catching up wait here, so that ids stay in order */
+  private queued: Array<[channel: string, message: string]> | undefined;
+
   private deliver(channel: string, message: string): void {
+    if (this.queued) {
+      this.queued.push([channel, message]);
+      return;
+    }
     const projectId = channel.slice('sse:msg:'.length);
     const msg = parseEntry(projectId, message);
     if (!msg) return;
-    this.seen(projectId, msg.id);
-    for (const l of [...(this.listeners.get(projectId) ?? [])]) l(msg);
+    this.emit(msg);
+  }
+
+  private emit(msg: ChatMessage): void {
+    this.seen(msg.projectId, msg.id);
+    for (const l of [...(this.listeners.get(msg.projectId) ?? [])]) l(msg);
+  }
+
+  /**
+   * After the subscriber lost its connection: messages published meanwhile never reached this
+   * instance. For every project with live streams here, deliver from the history what came after
+   * the highest id seen (streams skip ids they already sent). A project with no id seen yet is
+   * skipped (its streams would otherwise get the whole history).
+   */
+  async catchUp(log: (...args: unknown[]) => void = () => undefined): Promise<void> {
+    if (this.queued) return;
+    this.queued = [];
+    try {
+      for (const projectId of [...this.listeners.keys()]) {
+        const after = this.highest.get(projectId);
+        if (after === undefined) continue;
+        const missed = await this.since(projectId, after);
+        if (missed.length) log(`caught up ${missed.length} message(s) of ${projectId} published while the subscriber was away`);
+        for (const m of missed) this.emit(m);
+      }
+    } catch (err) {
+      log('catching up failed', err instanceof Error ? err.message : err);
+    } finally {
+      const queued = this.queued;
+      this.queued = undefined;
+      for (const [c, m] of queued) this.deliver(c, m);
+    }
   }
 
   /** After a reconnect: raise every known project's sequence to the highest id seen here. */

@@ -68,16 +68,19 @@ async function connectionId(r: SseReader): Promise<string> {
 
 describe('two instances on one Redis', () => {
   let redis: RedisProcess;
+  let proxy: TcpProxy;
   let a: DemoServer;
   let b: DemoServer;
   beforeAll(async () => {
     redis = await startRedis();
+    proxy = await startProxy(redis.port); // B reaches Redis through it
     a = await start(redis.url, 'A');
-    b = await start(redis.url, 'B');
+    b = await start(proxy.url, 'B');
   }, 30_000);
   afterAll(async () => {
     await a?.close();
     await b?.close();
+    await proxy?.close();
     await redis?.stop();
   });
 
@@ -162,6 +165,28 @@ describe('two instances on one Redis', () => {
       await c.kill();
     }
   }, 120_000);
+
+  it('messages published while an instance was cut off from Redis still reach its open streams, in order', async () => {
+    const ra = await sse(a, 'projectId=gap&userId=g1');
+    const rb = await sse(b, 'projectId=gap&userId=g2');
+    expect((await post(a, 'gap', 'before')).status).toBe(201);
+    for (const r of [ra, rb]) await r.waitFor(() => r.events.length === 1);
+    proxy.down(); // B loses Redis (its subscriber too); Redis and A go on
+    for (let i = 0; i < 5; i += 1) expect((await post(a, 'gap', `during ${i}`)).status).toBe(201);
+    await ra.waitFor(() => ra.events.length === 6);
+    await new Promise((r) => setTimeout(r, HEARTBEAT_MS));
+    expect(rb.events).toHaveLength(1);
+    expect(rb.ended).toBe(false);
+    proxy.up();
+    // B's subscriber comes back and takes what it missed from the history, then live ones
+    await rb.waitFor(() => rb.events.length >= 6, 10_000);
+    expect((await post(a, 'gap', 'after')).status).toBe(201);
+    for (const r of [ra, rb]) {
+      await r.waitFor(() => r.events.length >= 7);
+      expect(r.events.map((e) => e.id)).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    }
+    expect((await debug(b, 'g2', 'gap')).count).toBe(1);
+  }, 30_000);
 
   it('streams that no longer fit after Redis lost its data are closed, never counted above the limit', async () => {
     const mine = [await sse(a, 'projectId=evict&userId=u1'), await sse(a, 'projectId=evict&userId=u1'), await sse(b, 'projectId=evict&userId=u1')];
