@@ -44,14 +44,19 @@ export class LockElection implements Election {
     this.running = true;
     const t: Ticket = { gen: ++this.generation };
     // Learn the role at once: take the lock if free, else say "follower" and queue for it.
-    this.locks.request(this.name, { ifAvailable: true }, (lock) => (lock ? this.hold(t) : undefined)).then(
-      () => {
-        if (t.gen !== this.generation || !this.running || this.holder) return;
-        this.cb.onFollower();
-        this.queue(t.gen);
-      },
-      (err: unknown) => this.rejected(t, err),
-    );
+    const follow = (): void => {
+      if (t.gen !== this.generation || !this.running || this.holder) return;
+      this.cb.onFollower();
+      this.queue(t.gen);
+    };
+    this.locks.request(this.name, { ifAvailable: true }, (lock) => (lock ? this.hold(t) : undefined)).then(follow, (err: unknown) => {
+      if (this.holder === t) this.rejected(t, err);
+      else {
+        // granted, then stolen before our callback ran (we were stalled): follow and queue
+        t.dead = true;
+        follow();
+      }
+    });
   }
 
   private queue(gen: number): void {
