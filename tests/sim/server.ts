@@ -347,6 +347,7 @@ export function fetchFor(tab: SimTabCore, server: SimServer): (input: string, in
       const lastEventId = headers.get('Last-Event-ID') ?? undefined;
       let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
       let bodyDone = false;
+      let early: { k: 'end' | 'broken' } | undefined;
       const endBody = (err?: Error): void => {
         if (bodyDone || !controller) return;
         bodyDone = true;
@@ -370,9 +371,15 @@ export function fetchFor(tab: SimTabCore, server: SimServer): (input: string, in
             },
           });
           resolve(new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } }));
+          // the connection broke before the response got here: the body fails at once
+          if (early) endBody(early.k === 'end' ? undefined : new TypeError('network error'));
         },
         (ev) => {
-          if (!controller || bodyDone) return;
+          if (!controller) {
+            if (ev.k !== 'msg') early = ev;
+            return;
+          }
+          if (bodyDone) return;
           if (ev.k === 'msg') controller.enqueue(enc.encode(`id: ${ev.id}\ndata: ${ev.data}\n\n`));
           else if (ev.k === 'end') endBody();
           else endBody(new TypeError('network error'));
