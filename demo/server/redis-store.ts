@@ -290,6 +290,9 @@ function parseEntry(projectId: string, entry: string): ChatMessage | undefined {
   return { id, projectId, data: entry.slice(nl + 1) };
 }
 
+const CATCH_UP_ATTEMPTS = 25;
+const CATCH_UP_RETRY_MS = 200;
+
 /**
  * Messages numbered by INCR, kept in a capped list and fanned out with PUBLISH, in one script.
  * Every instance remembers the highest id it saw per project, so that after a Redis restart
@@ -350,15 +353,22 @@ export class RedisMessageBus implements MessageBus {
     if (this.queued) return;
     this.queued = [];
     try {
-      for (const projectId of [...this.listeners.keys()]) {
-        const after = this.highest.get(projectId);
-        if (after === undefined) continue;
-        const missed = await this.since(projectId, after);
-        if (missed.length) log(`caught up ${missed.length} message(s) of ${projectId} published while the subscriber was away`);
-        for (const m of missed) this.emit(m);
+      // the command connection may still be reconnecting: try again for a few seconds
+      for (let attempt = 1; attempt <= CATCH_UP_ATTEMPTS && !this.closed; attempt += 1) {
+        try {
+          for (const projectId of [...this.listeners.keys()]) {
+            const after = this.highest.get(projectId);
+            if (after === undefined) continue;
+            const missed = await this.since(projectId, after);
+            if (missed.length) log(`caught up ${missed.length} message(s) of ${projectId} published while the subscriber was away`);
+            for (const m of missed) this.emit(m);
+          }
+          break;
+        } catch (err) {
+          log(`catching up failed (attempt ${attempt})`, err instanceof Error ? err.message : err);
+          await new Promise((r) => setTimeout(r, CATCH_UP_RETRY_MS));
+        }
       }
-    } catch (err) {
-      log('catching up failed', err instanceof Error ? err.message : err);
     } finally {
       const queued = this.queued;
       this.queued = undefined;
@@ -418,7 +428,10 @@ export class RedisMessageBus implements MessageBus {
     };
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    this.closed = true;
     this.listeners.clear();
     if (this.sub.isReady) {
       await this.sub.pUnsubscribe('sse:msg:*').catch(() => undefined);
