@@ -104,6 +104,50 @@ const Entry = v.object({
   info: v.optional(str(LIMITS.maxMessage * 4)),
 });
 
+/**
+ * Optional parts a newer worker adds to the snapshot (fault injection, deep
+ * capture). The panel does not show them yet; they are validated so that an
+ * export imports and exports again unchanged.
+ */
+const Fault = v.object({
+  id: str(128),
+  kind: v.picklist(['refuse', 'drop', 'end', 'hold', 'delay']),
+  tabId: int,
+  scope: v.picklist(['tab', 'project']),
+  projectKey,
+  connectionId: nullable(str(128)),
+  remaining: nullable(int),
+  refused: int,
+  retryAfterSec: nullable(int),
+  limit: nullable(int),
+  current: nullable(int),
+  durationMs: nullable(int),
+  delayMs: nullable(int),
+  pinned: v.boolean(),
+  createdAt: time,
+  endsAt: nullable(time),
+  description: str(LIMITS.maxMessage),
+});
+
+const DeepEvent = v.object({
+  tabId: int,
+  requestId: str(128),
+  url: str(LIMITS.maxUrl),
+  kind: v.picklist(['response', 'message', 'end']),
+  t: time,
+  status: v.optional(v.pipe(int, v.maxValue(999))),
+  headers: v.optional(
+    v.pipe(
+      v.record(str(128), str(LIMITS.maxHeaderValue)),
+      v.check((h) => Object.keys(h).length <= LIMITS.maxHeaders, 'too many headers'),
+    ),
+  ),
+  type: v.optional(str(LIMITS.maxName)),
+  preview: v.optional(str(LIMITS.maxPreview)),
+  lastEventId: v.optional(str(LIMITS.maxName)),
+  source: v.literal('network'),
+});
+
 const CaptureSchema = v.object({
   schemaVersion: v.literal(SNAPSHOT_SCHEMA_VERSION),
   generatedAt: time,
@@ -150,6 +194,8 @@ const CaptureSchema = v.object({
   projects: list(Project, 10_000),
   anomalies: list(Anomaly, 10_000),
   stats: v.object({ droppedByPage: int, invalid: int, evicted: int, accepted: int }),
+  faults: v.optional(list(Fault, 1000)),
+  deepCapture: v.optional(v.object({ tabIds: list(int, 10_000), events: list(DeepEvent) })),
   events: list(Entry, MAX_CAPTURE_EVENTS),
 });
 

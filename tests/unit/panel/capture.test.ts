@@ -71,3 +71,19 @@ describe('export and import of a capture', () => {
     expect(r.ok && r.capture.events.map((e) => e.preview)).toEqual(['a', 'b']);
   });
 });
+
+describe('optional snapshot parts of newer workers', () => {
+  it('keeps faults and deep capture through a round trip, validated', () => {
+    const fault = {
+      id: 'f1', kind: 'refuse', tabId: 1, scope: 'tab', projectKey: 'p1', connectionId: null, remaining: 2, refused: 1,
+      retryAfterSec: 10, limit: 5, current: 5, durationMs: null, delayMs: null, pinned: false, createdAt: T0, endsAt: null, description: 'refuse 2',
+    };
+    const deepCapture = { tabIds: [1], events: [{ tabId: 1, requestId: '7.1', url: 'http://a/sse', kind: 'message', t: T0, type: 'message', preview: '<b>x</b>', source: 'network' }] };
+    const capture = { ...buildCapture(snapshot(), [message('a')]), faults: [fault], deepCapture };
+    const back = parseCapture(JSON.stringify(capture));
+    expect(back).toEqual({ ok: true, capture });
+    const bad = { ...capture, faults: [{ ...fault, kind: 'explode' }] };
+    const r = parseCapture(JSON.stringify(bad));
+    expect(!r.ok && r.error).toMatch(/faults\.0\.kind/);
+  });
+});
