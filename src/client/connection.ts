@@ -152,6 +152,8 @@ export class PersistentChatConnection {
   /** relays held back while a resync is awaited */
   private held: Array<{ id?: string; event: string; raw: string }> = [];
   private holdTimer: unknown;
+  /** the id the browser would resume this stream from (EventSource reconnects by itself) */
+  private streamResumeId: string | undefined;
   /** the stream attempt in progress */
   private connecting: AbortController | undefined;
   private lastError: string | undefined;
@@ -426,6 +428,7 @@ export class PersistentChatConnection {
     this.notify();
     const attempt = new AbortController();
     this.connecting = attempt;
+    this.streamResumeId = this.lastEventId;
     const result = await connectToSSE(this.projectId, { ...this.connectOptions(), signal: attempt.signal });
     if (this.connecting === attempt) this.connecting = undefined;
     if (term !== this.term) {
@@ -453,7 +456,8 @@ export class PersistentChatConnection {
             this.streamState = 'connecting';
             this.postStatus('connecting');
             this.notify();
-            this.holdBrowserReconnect();
+            // the browser resumes from the last id of this stream: stale if we got newer ones elsewhere
+            this.holdBrowserReconnect(this.lastEventId !== this.streamResumeId);
           }
         },
         onReopen: () => {
@@ -502,6 +506,7 @@ export class PersistentChatConnection {
   }
 
   private onStreamMessage(m: StreamMessage): void {
+    if (m.id !== undefined) this.streamResumeId = m.id;
     if (m.id !== undefined && !this.seen.add(m.id)) return; // overlap of a Last-Event-ID replay
     const prevId = this.lastRelayedId;
     const data = parseData(m.data);
