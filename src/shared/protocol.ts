@@ -17,8 +17,8 @@ import * as v from 'valibot';
 
 // The constants live in a module of their own, free of valibot, so that the
 // MAIN-world page script can import them without carrying the validators.
-export * from './constants';
-import { LIMITS, PAGE_SOURCE, PROTOCOL_VERSION, SNAPSHOT_SCHEMA_VERSION, PANEL_PORT_PREFIX } from './constants';
+export * from './constants.js';
+import { LIMITS, PAGE_SOURCE, PROTOCOL_VERSION, SNAPSHOT_SCHEMA_VERSION, PANEL_PORT_PREFIX } from './constants.js';
 
 // ---------------------------------------------------------------------------
 // Page events (MAIN world -> relay -> worker)
@@ -263,11 +263,169 @@ export function parseRelayAck(raw: unknown): RelayAck | null {
 export interface PageConfig {
   kind: 'config';
   previewBytes: number;
+  /**
+   * Faults a person asked for in the panel that apply to this document
+   * (docs/faults.md). Absent or empty: nothing is injected.
+   */
+  faults?: PageFault[];
+}
+
+// ---------------------------------------------------------------------------
+// Fault injection (panel -> worker -> relay -> page; page -> relay -> worker)
+// ---------------------------------------------------------------------------
+
+export type FaultKind = 'refuse' | 'drop' | 'end' | 'hold' | 'delay';
+
+/** Longest hold / delay a person may ask for, ms. */
+export const FAULT_MAX_MS = 10 * 60 * 1000;
+/** Most attempts one refuse fault may refuse. */
+export const FAULT_MAX_COUNT = 1000;
+
+/**
+ * What a person asks for (`fault:add`). `tabId` is the panel's inspected tab;
+ * `scope: 'project'` widens refuse / hold to every tab of `projectKey`.
+ * - refuse: the next `count` SSE connection attempts (EventSource or fetch)
+ *   are answered 429 with `retryAfterSec`, `limit`, `current`.
+ * - drop / end: `connectionId` (a snapshot connection id) loses its stream
+ *   as a network error / is ended by the "server". One-shot.
+ * - hold: the tab's BroadcastChannel posts and SSE events are held back for
+ *   `durationMs`, then released in order.
+ * - delay: `connectionId`'s events are delivered `delayMs` late, until cleared.
+ */
+const FaultSpecSchema = v.object({
+  kind: v.picklist(['refuse', 'drop', 'end', 'hold', 'delay']),
+  tabId: id,
+  scope: v.optional(v.picklist(['tab', 'project']), 'tab'),
+  projectKey: v.optional(str(LIMITS.maxName)),
+  connectionId: v.optional(str(128)),
+  count: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(FAULT_MAX_COUNT))),
+  retryAfterSec: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(86_400))),
+  limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000))),
+  current: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000))),
+  durationMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(FAULT_MAX_MS))),
+  delayMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(FAULT_MAX_MS))),
+  pinned: v.optional(v.boolean(), false),
+});
+
+export type FaultSpec = v.InferOutput<typeof FaultSpecSchema>;
+
+/** One active fault, as the worker keeps it and the snapshot shows it (`faults`). */
+export interface SnapshotFault {
+  id: string;
+  kind: FaultKind;
+  /** The tab it was asked from. */
+  tabId: number;
+  scope: 'tab' | 'project';
+  projectKey: string | null;
+  connectionId: string | null;
+  /** refuse: attempts still to refuse; null for other kinds. */
+  remaining: number | null;
+  /** refuse: attempts refused so far. */
+  refused: number;
+  retryAfterSec: number | null;
+  limit: number | null;
+  current: number | null;
+  /** hold: how long; delay: by how much. */
+  durationMs: number | null;
+  delayMs: number | null;
+  pinned: boolean;
+  createdAt: number;
+  /** When it ends by itself (hold), else null. */
+  endsAt: number | null;
+  /** One line for people: what is injected. */
+  description: string;
+}
+
+/** What the page script gets for one fault (a document's view of it). */
+export interface PageFault {
+  id: string;
+  kind: FaultKind;
+  /** Apply only to connection URLs whose query names this project (refuse, project-scoped hold). */
+  projectKey: string | null;
+  /** Query parameters that name a project (the settings' rules). */
+  queryParams: string[];
+  /** drop / end / delay: the page's own connection id in this document. */
+  conn: number | null;
+  remaining: number;
+  retryAfterSec: number;
+  limit: number;
+  current: number;
+  /** hold: release at this time (ms since epoch); delay: by this much (ms). */
+  until: number;
+  delayMs: number;
+  description: string;
+}
+
+const PageFaultSchema = v.object({
+  id: str(64),
+  kind: v.picklist(['refuse', 'drop', 'end', 'hold', 'delay']),
+  projectKey: v.nullable(str(LIMITS.maxName)),
+  queryParams: v.pipe(v.array(str(64)), v.maxLength(16)),
+  conn: v.nullable(id),
+  remaining: count,
+  retryAfterSec: count,
+  limit: count,
+  current: count,
+  until: time,
+  delayMs: count,
+  description: str(LIMITS.maxMessage),
+});
+
+/** Page -> relay (same event type as batches): a fault was applied once. */
+export interface PageFaultHit {
+  source: typeof PAGE_SOURCE;
+  v: typeof PROTOCOL_VERSION;
+  faultHit: { id: string; what: 'eventsource' | 'fetch' | 'head' | 'drop' | 'end' | 'hold' | 'delay'; url: string };
+}
+
+const PageFaultHitSchema = v.object({
+  source: v.literal(PAGE_SOURCE),
+  v: v.literal(PROTOCOL_VERSION),
+  faultHit: v.object({
+    id: str(64),
+    what: v.picklist(['eventsource', 'fetch', 'head', 'drop', 'end', 'hold', 'delay']),
+    url: str(LIMITS.maxUrl),
+  }),
+});
+
+export function parsePageFaultHit(detail: unknown): PageFaultHit['faultHit'] | null {
+  if (typeof detail !== 'string' || detail.length > LIMITS.maxUrl + 512) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(detail);
+  } catch {
+    return null;
+  }
+  const r = v.safeParse(PageFaultHitSchema, raw);
+  return r.success ? r.output.faultHit : null;
+}
+
+/** Relay -> worker: the page applied a fault once (refuse consumes an attempt). */
+export interface RelayFaultHit {
+  kind: 'relay:fault-hit';
+  docId: string;
+  id: string;
+  what: PageFaultHit['faultHit']['what'];
+  url: string;
+}
+
+const RelayFaultHitSchema = v.object({
+  kind: v.literal('relay:fault-hit'),
+  docId: str(64),
+  id: str(64),
+  what: v.picklist(['eventsource', 'fetch', 'head', 'drop', 'end', 'hold', 'delay']),
+  url: str(LIMITS.maxUrl),
+});
+
+export function parseRelayFaultHit(raw: unknown): RelayFaultHit | null {
+  const r = v.safeParse(RelayFaultHitSchema, raw);
+  return r.success ? r.output : null;
 }
 
 const PageConfigSchema = v.object({
   kind: v.literal('config'),
   previewBytes: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(LIMITS.maxPreview)),
+  faults: v.optional(v.pipe(v.array(PageFaultSchema), v.maxLength(64))),
 });
 
 export function parsePageConfig(raw: unknown): PageConfig | null {
@@ -407,6 +565,34 @@ export interface Snapshot {
   projects: SnapshotProject[];
   anomalies: SnapshotAnomaly[];
   stats: SnapshotStats;
+  /** Faults being injected (docs/faults.md); added by the worker's fault module. */
+  faults?: SnapshotFault[];
+  /** Deep capture (debugger) state, when the fault module knows it. */
+  deepCapture?: SnapshotDeepCapture;
+}
+
+/** Deep capture: network-level SSE capture with chrome.debugger (opt-in). */
+export interface SnapshotDeepCapture {
+  /** Tabs the debugger is attached to. */
+  tabIds: number[];
+  /** Events seen at the network level, newest last (bounded). */
+  events: DeepEvent[];
+}
+
+export interface DeepEvent {
+  tabId: number;
+  /** CDP request id. */
+  requestId: string;
+  url: string;
+  kind: 'response' | 'message' | 'end';
+  t: number;
+  status?: number;
+  headers?: Record<string, string>;
+  type?: string;
+  preview?: string;
+  lastEventId?: string;
+  /** Always 'network' for events from deep capture; the panel merges them with the wrapper's 'page' view. */
+  source: 'network';
 }
 
 // ---------------------------------------------------------------------------
@@ -466,14 +652,37 @@ export type RuntimeRequest =
   | { kind: 'snapshot:get'; tabId?: number }
   | { kind: 'capture:clear'; tabId?: number }
   | { kind: 'settings:get' }
-  | { kind: 'settings:set'; settings: unknown };
+  | { kind: 'settings:set'; settings: unknown }
+  | FaultRequest;
+
+/** Fault injection and deep capture requests (extension pages only). */
+export type FaultRequest =
+  | { kind: 'fault:add'; fault: FaultSpec }
+  /** Clear one fault by id, every fault of a tab, or every fault. */
+  | { kind: 'fault:clear'; id?: string; tabId?: number }
+  | { kind: 'fault:list' }
+  | { kind: 'deep:start'; tabId: number }
+  | { kind: 'deep:stop'; tabId: number };
+
+const FaultRequestSchemas = [
+  v.object({ kind: v.literal('fault:add'), fault: FaultSpecSchema }),
+  v.object({ kind: v.literal('fault:clear'), id: v.optional(str(64)), tabId: v.optional(id) }),
+  v.object({ kind: v.literal('fault:list') }),
+  v.object({ kind: v.literal('deep:start'), tabId: id }),
+  v.object({ kind: v.literal('deep:stop'), tabId: id }),
+] as const;
 
 const RuntimeRequestSchema = v.variant('kind', [
   v.object({ kind: v.literal('snapshot:get'), tabId: v.optional(id) }),
   v.object({ kind: v.literal('capture:clear'), tabId: v.optional(id) }),
   v.object({ kind: v.literal('settings:get') }),
   v.object({ kind: v.literal('settings:set'), settings: v.unknown() }),
+  ...FaultRequestSchemas,
 ]);
+
+export function isFaultRequest(r: RuntimeRequest): r is FaultRequest {
+  return r.kind.startsWith('fault:') || r.kind.startsWith('deep:');
+}
 
 export function parseRuntimeRequest(raw: unknown): RuntimeRequest | null {
   const r = v.safeParse(RuntimeRequestSchema, raw);
