@@ -11,15 +11,21 @@ import { registerWebRequest } from './web-request';
 import { registerRuntimeMessages } from './runtime-messages';
 import { registerTabs } from './tabs';
 import { SettingsHolder } from './settings';
+import { registerFaults } from './faults-wire';
+import { DeepCapture } from './deep-capture';
 
 // storage.session's promise API matches StorageArea; the polyfill's typing is wider.
 const store = new Store({ storage: browser.storage.session as unknown as StorageArea });
 const settings = new SettingsHolder(store);
 
-registerRelayPorts(store, settings);
+// Fault injection and deep capture (docs/faults.md): only what a person asks for in the panel.
+const deep = new DeepCapture();
+const faults = registerFaults(store, deep);
+
+registerRelayPorts(store, settings, faults.faults);
 registerPanelPorts(store);
 registerWebRequest(store);
-registerRuntimeMessages(store, settings);
+registerRuntimeMessages(store, settings, faults);
 registerTabs(store);
 
 // Time-based parts of the model (leader history, stranded followers).

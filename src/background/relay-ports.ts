@@ -3,22 +3,30 @@
  * come from the port's sender, never from a payload.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { RELAY_PORT_NAME, parseRelayMessage, type PageConfig, type RelayAck } from '../shared/protocol';
+import { RELAY_PORT_NAME, parseRelayFaultHit, parseRelayMessage, type PageConfig, type RelayAck } from '../shared/protocol';
+import type { Faults } from './faults';
 import type { Store } from './store';
 import type { SettingsHolder } from './settings';
 
-export function registerRelayPorts(store: Store, settings: SettingsHolder): void {
-  const ports = new Set<Runtime.Port>();
-  const configOf = (previewBytes: number): PageConfig => ({ kind: 'config', previewBytes });
-  settings.onChange((s) => {
-    for (const port of ports) {
+export function registerRelayPorts(store: Store, settings: SettingsHolder, faults?: Faults): void {
+  /** Open relay ports that said hello, with their document. */
+  const ports = new Map<Runtime.Port, { tabId: number; docId: string }>();
+  const configOf = (previewBytes: number, doc?: { tabId: number; docId: string }): PageConfig => {
+    if (!faults || !doc) return { kind: 'config', previewBytes };
+    // An empty list tells a page that had faults that they ended.
+    return { kind: 'config', previewBytes, faults: faults.forDocument(doc.tabId, doc.docId, settings.current.projectKeyRules.queryParams) };
+  };
+  const pushAll = (): void => {
+    for (const [port, doc] of ports) {
       try {
-        port.postMessage(configOf(s.previewBytes));
+        port.postMessage(configOf(settings.current.previewBytes, doc));
       } catch {
         ports.delete(port);
       }
     }
-  });
+  };
+  settings.onChange(pushAll);
+  faults?.onChange(pushAll);
   browser.runtime.onConnect.addListener((port: Runtime.Port) => {
     if (port.name !== RELAY_PORT_NAME) return;
     const tabId = port.sender?.tab?.id;
@@ -44,6 +52,11 @@ export function registerRelayPorts(store: Store, settings: SettingsHolder): void
       };
     });
     port.onMessage.addListener((raw: unknown) => {
+      const hit = faults ? parseRelayFaultHit(raw) : null;
+      if (hit) {
+        if (docId !== null && hit.docId === docId) faults?.hit(tabId, docId, hit);
+        return;
+      }
       const message = parseRelayMessage(raw);
       const t = Date.now();
       if (!message) {
@@ -52,8 +65,9 @@ export function registerRelayPorts(store: Store, settings: SettingsHolder): void
       }
       if (message.kind === 'relay:hello') {
         docId = message.docId;
-        ports.add(port);
-        void settings.ready.then(() => port.postMessage(configOf(settings.current.previewBytes)));
+        const doc = { tabId, docId };
+        ports.set(port, doc);
+        void settings.ready.then(() => port.postMessage(configOf(settings.current.previewBytes, doc)));
         store.dispatch({ kind: 'doc:hello', tabId, frameId, docId, url: message.url, title: message.title, t });
         return;
       }

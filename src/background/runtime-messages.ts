@@ -1,11 +1,15 @@
-/** Requests from extension pages: `snapshot:get`, `capture:clear`. */
+/** Requests from extension pages: `snapshot:get`, `capture:clear`, settings, faults (`fault:*`, `deep:*`). */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { parseRuntimeRequest, assertNever } from '../shared/protocol';
+import { parseRuntimeRequest, assertNever, type FaultRequest } from '../shared/protocol';
 import { isExtensionPage } from './sender';
 import type { Store } from './store';
 import type { SettingsHolder } from './settings';
 
-export function registerRuntimeMessages(store: Store, settings: SettingsHolder): void {
+export function registerRuntimeMessages(
+  store: Store,
+  settings: SettingsHolder,
+  faults?: { handle(request: FaultRequest): Promise<unknown> },
+): void {
   browser.runtime.onMessage.addListener((raw: unknown, sender: Runtime.MessageSender) => {
     const request = parseRuntimeRequest(raw);
     if (!request) return undefined;
@@ -22,6 +26,12 @@ export function registerRuntimeMessages(store: Store, settings: SettingsHolder):
         return settings.ready.then(() => settings.current);
       case 'settings:set':
         return settings.set(request.settings);
+      case 'fault:add':
+      case 'fault:clear':
+      case 'fault:list':
+      case 'deep:start':
+      case 'deep:stop':
+        return faults ? store.ready.then(() => faults.handle(request)) : Promise.resolve({ ok: false, error: 'faults are not available' });
       default:
         return assertNever(request);
     }

@@ -17,6 +17,7 @@
 import { LIMITS } from '../shared/constants';
 import { emit, getPreviewBytes, nextId, now } from './context';
 import { nativeGetter, read } from './dom';
+import { adoptRefusedEventSource, rewriteEventSourceArgs } from './faults';
 import { safely } from './guard';
 import { wrapConstructor, wrapMethod } from './native-look';
 import { apply, NativeWeakMap, nullObject, slice, wmGet, wmSet } from './natives';
@@ -117,7 +118,8 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
       listener: (event: Event) => safely('es:event', () => onEvent(es, t, event)),
     };
     wmSet(tracked, es, t);
-    const url = read(get.url, es);
+    // A refused attempt (fault injection) was built on a data: URL; it reports the page's URL.
+    const url = adoptRefusedEventSource(es) ?? read(get.url, es);
     emit({
       kind: 'es:create',
       t: now(),
@@ -130,7 +132,12 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
     observe(es, t, 'message');
   }
 
-  wrapConstructor<typeof EventSource>(win, 'EventSource', (es) => safely('es:create', () => created(es)));
+  wrapConstructor<typeof EventSource>(
+    win,
+    'EventSource',
+    (es) => safely('es:create', () => created(es)),
+    (args) => safely('es:fault', () => rewriteEventSourceArgs(args)) ?? null,
+  );
 
   wrapMethod(proto, 'close', {
     after(thisArg, _args, result) {

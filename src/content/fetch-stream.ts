@@ -16,6 +16,7 @@
 import { LIMITS } from '../shared/constants';
 import { emit, getPreviewBytes, nextId, now } from './context';
 import { nativeGetter, read } from './dom';
+import { refuseFetch } from './faults';
 import { safely } from './guard';
 import { HeaderPicker, isEventStream, normalizeMethod } from './fetch-headers';
 import { dataProperty } from './lock-options';
@@ -155,6 +156,8 @@ export function installFetch(win: Window & typeof globalThis): void {
   }
 
   wrapMethod(win, 'fetch', {
+    // Fault injection only: a refused attempt is answered without the network (faults.ts).
+    instead: (_thisArg, args) => safely('fetch:fault', () => refuseFetch(args)) ?? null,
     after(_thisArg, args, result) {
       const derived = safely('fetch', () => {
         if (!isObjectLike(result) || getPrototypeOf(result) !== NativePromise.prototype) return undefined;

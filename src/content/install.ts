@@ -2,6 +2,7 @@
 import { installBroadcastChannel } from './broadcast-channel';
 import { now, setSink } from './context';
 import { beforeAddListener, installEventSource } from './event-source';
+import { installFaults, setFaultsFromConfig } from './faults';
 import { installFetch } from './fetch-stream';
 import { isOn, safely, setFailureReporter, turnOff } from './guard';
 import { HOOK_NAME, installHook } from './hook';
@@ -16,7 +17,8 @@ export function installMainWorld(win: Window & typeof globalThis): void {
   if (getOwnPropertyDescriptor(win, HOOK_NAME)) return;
   try {
     const addEventListener = win.EventTarget.prototype.addEventListener;
-    const batcher = createPageTransport(win, addEventListener);
+    const batcher = createPageTransport(win, addEventListener, (config) => safely('faults', () => setFaultsFromConfig(config)));
+    installFaults(win, (json) => batcher.sendRaw(json));
     setSink((event) => batcher.push(event));
     setFailureReporter((message) => batcher.push({ kind: 'wrapper:error', t: now(), message }));
     learnOwnOrigin();

@@ -85,6 +85,11 @@ export function wrapMethod<F extends AnyFunction>(
   hooks: {
     before?: (thisArg: unknown, args: unknown[]) => unknown;
     after?: (thisArg: unknown, args: unknown[], result: unknown, state: unknown) => unknown;
+    /**
+     * Fault injection only (docs/faults.md): answer the call without the
+     * native one. Returns `{ value }` to do so, or null to go on as usual.
+     */
+    instead?: (thisArg: unknown, args: unknown[]) => { value: unknown } | null;
   },
 ): F | null {
   const desc = getOwnPropertyDescriptor(owner, key);
@@ -92,6 +97,10 @@ export function wrapMethod<F extends AnyFunction>(
   if (typeof original !== 'function') return null;
   const handler = nullObject<ProxyHandler<F>>();
   handler.apply = (target, thisArg: unknown, args: unknown[]) => {
+    if (hooks.instead) {
+      const answer = hooks.instead(thisArg, args);
+      if (answer) return answer.value;
+    }
     const state = hooks.before ? hooks.before(thisArg, args) : undefined;
     let result: unknown;
     try {
@@ -118,6 +127,8 @@ export function wrapConstructor<C extends abstract new (...args: never[]) => obj
   global: object,
   name: string,
   created: (instance: InstanceType<C>, args: unknown[]) => void,
+  /** Fault injection only: the arguments to construct the native with instead (null: unchanged). */
+  rewrite?: (args: unknown[]) => unknown[] | null,
 ): C | null {
   const desc = getOwnPropertyDescriptor(global, name);
   const original = desc && 'value' in desc ? (desc.value as C) : undefined;
@@ -128,8 +139,9 @@ export function wrapConstructor<C extends abstract new (...args: never[]) => obj
     // instance's prototype is read from the same object either way.
     const ctor = target as unknown as new (...a: unknown[]) => object;
     let instance: InstanceType<C>;
+    const actual = rewrite ? (rewrite(args) ?? args) : args;
     try {
-      instance = construct(ctor, args, (newTarget === proxy ? ctor : newTarget) as typeof ctor) as InstanceType<C>;
+      instance = construct(ctor, actual, (newTarget === proxy ? ctor : newTarget) as typeof ctor) as InstanceType<C>;
     } catch (error) {
       cleanStack(error);
       throw error;
@@ -146,4 +158,37 @@ export function wrapConstructor<C extends abstract new (...args: never[]) => obj
     return null;
   }
   return original;
+}
+
+/**
+ * Replace the getter of the accessor `owner[key]` with a Proxy whose result
+ * `override` may change (fault injection: a refused EventSource keeps its
+ * URL). `override` returns `{ value }` to answer, or null for the native
+ * value. Installed only when a fault first needs it.
+ */
+export function wrapGetter(owner: object, key: PropertyKey, override: (thisArg: unknown) => { value: unknown } | null): boolean {
+  const desc = getOwnPropertyDescriptor(owner, key);
+  const original = desc?.get;
+  if (!desc || typeof original !== 'function' || !desc.configurable) return false;
+  const handler = nullObject<ProxyHandler<typeof original>>();
+  handler.apply = (target, thisArg: unknown, args: unknown[]) => {
+    const answer = override(thisArg);
+    if (answer) return answer.value;
+    try {
+      return apply(target, thisArg, args);
+    } catch (error) {
+      cleanStack(error);
+      throw error;
+    }
+  };
+  const proxy = new NativeProxy(original, handler);
+  registerNative(proxy, original);
+  defineProperty(owner, key, {
+    __proto__: null,
+    get: proxy,
+    set: desc.set,
+    enumerable: desc.enumerable,
+    configurable: desc.configurable,
+  } as PropertyDescriptor);
+  return true;
 }

@@ -15,7 +15,14 @@ import { bag, nativeGetter, read } from './dom';
 import { encodeBatch } from './encode';
 import { apply, dateNow, getOwnPropertyDescriptor, isObjectLike } from './natives';
 
-export function createPageTransport(win: Window & typeof globalThis, addEventListener: EventTarget['addEventListener']): Batcher {
+/** Longest relay message (a config with its fault list) the page accepts. */
+const MAX_RELAY_DETAIL = 256 * 1024;
+
+export function createPageTransport(
+  win: Window & typeof globalThis,
+  addEventListener: EventTarget['addEventListener'],
+  onConfig?: (config: object) => void,
+): Batcher & { sendRaw(json: string): void } {
   const doc = win.document;
   const dispatchEvent = win.EventTarget.prototype.dispatchEvent;
   const NativeCustomEvent = win.CustomEvent;
@@ -44,12 +51,13 @@ export function createPageTransport(win: Window & typeof globalThis, addEventLis
     (event: Event) => {
       try {
         const detail = read(detailGetter, event);
-        if (typeof detail !== 'string' || detail.length > 4096) return;
+        if (typeof detail !== 'string' || detail.length > MAX_RELAY_DETAIL) return;
         const config: unknown = jsonParse(detail);
         if (!isObjectLike(config)) return;
         if (getOwnPropertyDescriptor(config, 'kind')?.value !== 'config') return;
         const preview = getOwnPropertyDescriptor(config, 'previewBytes')?.value;
         if (typeof preview === 'number') setPreviewBytes(preview);
+        onConfig?.(config);
         batcher.setReady();
       } catch {
         // A forged or broken config: ignore it.
@@ -60,7 +68,10 @@ export function createPageTransport(win: Window & typeof globalThis, addEventLis
 
   // Ping: the relay, if already listening, answers with a config at once.
   send(encodeBatch('', 0));
-  return batcher;
+  // Fault hits go out at once, beside the batches (the relay tells them apart).
+  const transport = batcher as Batcher & { sendRaw(json: string): void };
+  transport.sendRaw = send;
+  return transport;
 }
 
 export type { PageEvent };

@@ -22,9 +22,11 @@ import {
   LIMITS,
   parsePageBatch,
   parsePageConfig,
+  parsePageFaultHit,
   parseRelayAck,
   PROTOCOL_VERSION,
   type PageConfig,
+  type RelayFaultHit,
   type RelayMessage,
 } from '../shared/protocol';
 
@@ -88,6 +90,8 @@ export function createRelay(options: RelayOptions): Relay {
   let nextSeq = 1;
   let sentSeq = 0;
   const stats: RelayStats = { forwarded: 0, rejected: 0, droppedByRelay: 0, connects: 0 };
+  /** Fault hits waiting for a port (best effort, bounded; docs/faults.md). */
+  const hits: RelayFaultHit[] = [];
 
   function isAlive(): boolean {
     try {
@@ -169,6 +173,31 @@ export function createRelay(options: RelayOptions): Relay {
     sentSeq = 0;
     stats.connects++;
     drain();
+    drainHits();
+  }
+
+  function drainHits(): void {
+    while (port && hits.length > 0) {
+      try {
+        port.postMessage(hits[0]);
+      } catch {
+        const p = port;
+        lost(p);
+        return;
+      }
+      hits.shift();
+    }
+  }
+
+  /** The page applied a fault once: tell the worker (a refusal uses up an attempt). */
+  function faultHit(detail: unknown): boolean {
+    const hit = parsePageFaultHit(detail);
+    if (!hit) return false;
+    if (hits.length < 256) hits.push({ kind: 'relay:fault-hit', docId: options.docId, id: hit.id, what: hit.what, url: hit.url });
+    wanted = true;
+    if (!port && !reconnectScheduled) open();
+    drainHits();
+    return true;
   }
 
   function drain(): void {
@@ -208,6 +237,7 @@ export function createRelay(options: RelayOptions): Relay {
     try {
       const batch = parsePageBatch(detail);
       if (!batch) {
+        if (faultHit(detail)) return;
         stats.rejected++;
         return;
       }
