@@ -37,6 +37,8 @@ export function toSnapshotConnection(c: ConnectionRecord): SnapshotConnection {
     errorCount: c.errorCount,
     openedAt: c.openedAt,
     closedAt: c.closedAt,
+    method: c.method ?? 'GET',
+    withCredentials: c.withCredentials,
     failedAttempts: c.attempts.map((a) => ({ ...a })),
   };
   if (c.httpStatus !== undefined) out.httpStatus = c.httpStatus;
@@ -66,7 +68,8 @@ export function buildSnapshot(state: State, now: number): Snapshot {
   for (const projectKey of [...projectKeys].sort()) {
     const r = roles.get(projectKey);
     const memory = state.projects.get(projectKey);
-    const limit = state.serverLimits.get(projectKey)?.limit ?? null;
+    const server = state.serverLimits.get(projectKey);
+    const limit = server?.limit ?? null;
     const own: SnapshotAnomaly[] = [];
     const leaders = r?.leaderTabIds ?? [];
     const followers = r?.followerTabIds ?? [];
@@ -118,6 +121,8 @@ export function buildSnapshot(state: State, now: number): Snapshot {
       roles: r?.roles ?? [],
       openConnections: open,
       limit,
+      serverCurrent: server?.current ?? null,
+      serverAt: server?.at ?? null,
       anomalies: own,
       leaderHistory: (memory?.leaderHistory ?? []).map((s) => ({ ...s })),
     });

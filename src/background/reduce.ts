@@ -265,6 +265,7 @@ function applyPageEvent(
         transport: isFetch ? 'fetch' : 'eventsource',
         state: isFetch ? 'open' : 'connecting',
         withCredentials: e.kind === 'es:create' ? e.withCredentials : false,
+        method: e.kind === 'fetch:open' ? e.method : 'GET',
         messageCount: 0,
         bytes: 0,
         lastEventId: '',

@@ -61,6 +61,8 @@ export interface ConnectionRecord {
   transport: Transport;
   state: ConnectionState;
   withCredentials: boolean;
+  /** GET for an EventSource; the page's method for a fetch stream. Absent in state saved by an older version. */
+  method?: string;
   messageCount: number;
   bytes: number;
   lastEventId: string;

@@ -465,6 +465,10 @@ export interface SnapshotConnection {
   errorCount: number;
   openedAt: number;
   closedAt: number | null;
+  /** Request method: GET for an EventSource, the page's method for a fetch stream. */
+  method: string;
+  /** EventSource `withCredentials` (false for fetch streams). */
+  withCredentials: boolean;
   /** Status of the last HTTP response seen for this connection, when known. */
   httpStatus?: number;
   /** The last refusal by the server (status >= 400), with what it said. */
@@ -538,6 +542,9 @@ export interface SnapshotProject {
   roles: SnapshotRole[];
   openConnections: number;
   limit: number | null;
+  /** The server's own count (`X-SSE-Current-Connections`) the last time it sent one, and when. */
+  serverCurrent: number | null;
+  serverAt: number | null;
   anomalies: SnapshotAnomaly[];
   /** When each tab led the project (bounded, oldest first); `to` null while it leads. */
   leaderHistory: { tabId: number; from: number; to: number | null }[];

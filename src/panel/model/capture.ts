@@ -60,6 +60,9 @@ const Connection = v.object({
   errorCount: int,
   openedAt: time,
   closedAt: nullable(time),
+  // Added after the first exports: optional, with the defaults they had.
+  method: v.optional(str(16), 'GET'),
+  withCredentials: v.optional(v.boolean(), false),
   httpStatus: v.optional(v.pipe(int, v.maxValue(999))),
   refusal: v.optional(Refusal),
   failedAttempts: list(Refusal, 1000),
@@ -83,6 +86,8 @@ const Project = v.object({
   roles: list(v.object({ tabId: int, role, source: roleSource }), 10_000),
   openConnections: int,
   limit: nullable(int),
+  serverCurrent: v.optional(nullable(int), null),
+  serverAt: v.optional(nullable(time), null),
   anomalies: list(Anomaly, 1000),
   leaderHistory: list(v.object({ tabId: int, from: time, to: nullable(time) }), 10_000),
 });

@@ -199,7 +199,7 @@ test.describe('the panel as a tab', () => {
       connections: [
         {
           id: '7.x.1', tabId: 7, frameId: 0, url: 'javascript:alert(1)//' + HOSTILE_DATA, projectKey: HOSTILE_DATA, transport: 'eventsource',
-          state: 'open', messageCount: 1, bytes: 1, lastEventId: HOSTILE_DATA, reconnects: 0, errorCount: 0, openedAt: Date.now(), closedAt: null, failedAttempts: [],
+          state: 'open', messageCount: 1, bytes: 1, lastEventId: HOSTILE_DATA, reconnects: 0, errorCount: 0, openedAt: Date.now(), closedAt: null, method: 'GET', withCredentials: false, failedAttempts: [],
         },
       ],
       channels: [{ id: '7.x.2', tabId: 7, name: HOSTILE_DATA, projectKey: HOSTILE_DATA, posted: 1, received: 0, open: true }],

@@ -31,6 +31,8 @@ export function connection(fields: Partial<SnapshotConnection> = {}): SnapshotCo
     errorCount: 0,
     openedAt: T0,
     closedAt: null,
+    method: 'GET',
+    withCredentials: false,
     failedAttempts: [],
     ...fields,
   };
@@ -47,6 +49,8 @@ export function project(fields: Partial<SnapshotProject> = {}): SnapshotProject 
     ],
     openConnections: 1,
     limit: null,
+    serverCurrent: null,
+    serverAt: null,
     anomalies: [],
     leaderHistory: [{ tabId: 1, from: T0, to: null }],
     ...fields,
