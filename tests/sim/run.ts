@@ -24,6 +24,9 @@ export const BOUNDS = {
   maxStalled: 3,
 };
 
+/** the client's defaultRetryAfterMs: what an EventSource page assumes when it cannot learn the Retry-After */
+const ES_BLIND_RETRY_AFTER_MS = 10_000;
+
 export type InvariantName = 'single-leader' | 'follower-has-leader' | 'exactly-once-in-order' | 'retry-after' | 'server-limit';
 export const INVARIANTS: InvariantName[] = ['single-leader', 'follower-has-leader', 'exactly-once-in-order', 'retry-after', 'server-limit'];
 
@@ -129,9 +132,16 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
           if (lastId > everDelivered) log(`(no resume point in the browser: messages ${everDelivered + 1}..${lastId} are not owed to anyone)`);
         } else log(`${core.id} started a fresh stream while running tabs knew a resume point`);
       },
-      onAnswer(core, deadline) {
+      onAnswer(core, deadline, method) {
         const t = byCore.get(core);
-        if (t) t.ownDeadline = deadline;
+        if (!t) return;
+        // EventSource hides a refused response from the page: it learns the Retry-After only by
+        // asking (HEAD) and, when it cannot ask, assumes the seed's default of 10 s. A 429 to its
+        // GET binds it for min(Retry-After, 10 s); a 429 to its HEAD for the full Retry-After.
+        if (deadline !== undefined && method === 'GET' && sc.transport === 'eventsource') {
+          deadline = Math.min(deadline, kernel.now + ES_BLIND_RETRY_AFTER_MS);
+        }
+        t.ownDeadline = deadline;
       },
     },
     log,
@@ -236,7 +246,9 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   };
 
   const pick = (n: number, ok: (t: SimTab) => boolean): SimTab | undefined => {
-    const c = tabs.filter((t) => t.core.state !== 'gone' && ok(t));
+    // -1 (hand-written schedules only): the tab that leads now
+    const c = tabs.filter((t) => t.core.state !== 'gone' && ok(t) && (n >= 0 || t.conn.getConnectionInfo().mode === 'leader'));
+    if (n < 0) return c[0];
     return c.length ? c[n % c.length] : undefined;
   };
 
@@ -327,7 +339,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   let dupSince: number | undefined;
   let maxDup = 0;
   const checkStep = (): void => {
-    if (server.count() > BOUNDS.limit) violate('server-limit', `the server holds ${server.count()} streams, limit ${BOUNDS.limit}`);
+    const held = server.openConns().length + server.external; // counted here, not by the server under test
+    if (held > BOUNDS.limit) violate('server-limit', `the server holds ${held} streams for the user/project, limit ${BOUNDS.limit}`);
     let n = 0;
     const who: string[] = [];
     for (const [core, k] of server.holders()) {

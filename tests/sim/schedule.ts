@@ -9,7 +9,10 @@ import fc from 'fast-check';
 export type Mode = 'locks' | 'broadcast';
 export type Transport = 'eventsource' | 'fetch';
 
-/** A fault or user action, `dt` ms after the previous one. `tab` picks among eligible tabs (modulo). */
+/**
+ * A fault or user action, `dt` ms after the previous one. `tab` picks among eligible tabs
+ * (modulo); -1, in hand-written schedules, means the tab that leads at that moment.
+ */
 export type Action =
   | { dt: number; k: 'open'; hidden: boolean }
   | { dt: number; k: 'close' | 'crash' | 'stall' | 'unstall' | 'freeze' | 'resume' | 'show'; tab: number }
@@ -61,11 +64,15 @@ export function scenarioArb(mode: Mode): fc.Arbitrary<Scenario> {
     retryAfterSec: fc.integer({ min: 1, max: 20 }),
     retryAfterAsDate: fc.boolean(),
     initialTabs: fc.integer({ min: 1, max: 4 }),
-    actions: fc.array(actionArb, { minLength: 0, maxLength: 40, size: 'large' }),
+    actions: fc.array(actionArb, { minLength: 5, maxLength: 60, size: 'large' }),
   });
 }
 
 export function describeAction(a: Action): string {
+  return describeRaw(a).replace('tab #-1', 'the leader').replace('#-1', 'the leader');
+}
+
+function describeRaw(a: Action): string {
   switch (a.k) {
     case 'open':
       return `open a tab${a.hidden ? ' in the background' : ''}`;

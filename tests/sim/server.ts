@@ -24,7 +24,7 @@ export interface ServerObserver {
   /** a stream request (GET) left tab `tab` */
   onStreamRequest(tab: SimTabCore): void;
   /** the server told `tab` to come back after `deadline` (absolute), or (undefined) that it would admit it now */
-  onAnswer(tab: SimTabCore, deadline: number | undefined): void;
+  onAnswer(tab: SimTabCore, deadline: number | undefined, method: 'GET' | 'HEAD'): void;
   /** a stream was admitted; it replays after `lastEventId` (undefined: a fresh start at `lastId`) */
   onAccept(tab: SimTabCore, lastEventId: number | undefined, lastId: number): void;
 }
@@ -109,9 +109,9 @@ export class SimServer {
     });
   }
 
-  private refuse(tab: SimTabCore): Record<string, string> {
+  private refuse(tab: SimTabCore, method: 'GET' | 'HEAD'): Record<string, string> {
     this.refusals += 1;
-    this.observer.onAnswer(tab, this.kernel.now + this.cfg.retryAfterSec * 1000);
+    this.observer.onAnswer(tab, this.kernel.now + this.cfg.retryAfterSec * 1000, method);
     this.log(`server 429 to ${tab.id} (count ${this.count()}/${this.cfg.limit}, Retry-After ${this.cfg.retryAfterSec}s)`);
     return this.refusalHeaders();
   }
@@ -129,9 +129,9 @@ export class SimServer {
       if (tab.state === 'gone') return;
       const full = this.count() >= this.cfg.limit;
       let r: { status: number; headers: Record<string, string> };
-      if (full) r = { status: 429, headers: this.refuse(tab) };
+      if (full) r = { status: 429, headers: this.refuse(tab, 'HEAD') };
       else {
-        this.observer.onAnswer(tab, undefined);
+        this.observer.onAnswer(tab, undefined, 'HEAD');
         r = { status: 200, headers: { 'X-SSE-Connection-Limit': String(this.cfg.limit), 'X-SSE-Current-Connections': String(this.count()) } };
       }
       tab.post(this.latency(), () => answer(r));
@@ -164,7 +164,7 @@ export class SimServer {
         return;
       }
       if (this.count() >= this.cfg.limit) {
-        const headers = this.refuse(tab);
+        const headers = this.refuse(tab, 'GET');
         const body = this.refusalBody();
         tab.post(this.latency(), () => onResponse({ status: 429, headers, body }));
         return;

@@ -100,7 +100,15 @@ export function connectWithEventSource(projectId: string, options: ConnectOption
   } catch (err) {
     return Promise.resolve({ mode: 'failed', reason: err instanceof Error ? err.message : 'Unknown error' });
   }
-  const handle = eventSourceHandle(es, options.eventTypes ?? [], () => probeLimit(fetchFn, probeUrl, probeOpts));
+  // After the browser gave up on a response (non-200): ask why. When even that fails, the
+  // server may have said 429 with a Retry-After we cannot read: assume the default one.
+  const probeRefusal = async (): Promise<SSEConnectionResult> => {
+    const r = await probeLimit(fetchFn, probeUrl, probeOpts);
+    return r.mode === 'failed' && r.status === undefined && r.retryAfterMs === undefined
+      ? { ...r, retryAfterMs: probeOpts.defaultRetryAfterMs, reason: `${r.reason ?? 'refused'} (assuming the default Retry-After)` }
+      : r;
+  };
+  const handle = eventSourceHandle(es, options.eventTypes ?? [], probeRefusal);
 
   return new Promise<SSEConnectionResult>((resolve) => {
     let settled = false;
@@ -127,7 +135,7 @@ export function connectWithEventSource(projectId: string, options: ConnectOption
       failing = true;
       clock.clearTimeout(timer);
       handle.close();
-      const probed = await probeLimit(fetchFn, probeUrl, probeOpts);
+      const probed = timedOut ? await probeLimit(fetchFn, probeUrl, probeOpts) : await probeRefusal();
       if (settled) return;
       if (timedOut && probed.mode !== 'follower') {
         settle({ ...probed, mode: 'failed', reason: `Timed out after ${timeoutMs} ms waiting for the stream to open` });
