@@ -40,8 +40,10 @@ test.describe('foundation: page -> wrapper -> relay -> worker -> panel', () => {
       await panel.setSize(1000, 420);
       await expect.poll(async () => Number(await panel.evaluate(() => document.querySelector('[data-testid=connections] [data-testid=messages]')?.textContent))).toBeGreaterThan(first + 5);
       const png = await panel.screenshot();
-      mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-      writeFileSync(path.join(ROOT, 'docs', 'panel.png'), png);
+      // UPDATE_SCREENSHOTS=1 refreshes the README's picture; a plain run keeps the work tree clean.
+      const dir = process.env.UPDATE_SCREENSHOTS ? path.join(ROOT, 'docs') : test.info().outputPath('screenshots');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'panel.png'), png);
       expect(png.length).toBeGreaterThan(1000);
     });
   });
