@@ -109,7 +109,18 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
   // one is going happens right after it.
   let keeping: Promise<void> | undefined;
   let keepAgain = false;
+  let stopped = false;
+  // set on reconnect, cleared once the sequences were raised (retried on every refresh until then)
+  let restorePending = false;
   const keepOnce = async (): Promise<void> => {
+    if (restorePending && redisBus) {
+      try {
+        await redisBus.restoreSequences();
+        restorePending = false;
+      } catch (err) {
+        log('restoring sequences failed', err instanceof Error ? err.message : err);
+      }
+    }
     const snapshot = [...live.values()].map((l) => l.info);
     const evicted = await limits.refresh(snapshot, limit);
     for (const id of evicted) {
@@ -122,6 +133,7 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
     await Promise.all(snapshot.filter((i) => !live.has(i.id)).map((i) => limits.release(i)));
   };
   const keep = (): void => {
+    if (stopped) return;
     if (keeping) {
       keepAgain = true;
       return;
@@ -137,11 +149,8 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
       });
   };
   onRedisBack = () => {
-    if (!redisBus) return;
-    redisBus
-      .restoreSequences()
-      .catch((err: unknown) => log('restoring sequences failed', err instanceof Error ? err.message : err))
-      .finally(keep);
+    restorePending = true;
+    keep();
   };
   const refreshTimer = redis ? setInterval(keep, heartbeatMs) : undefined;
 
@@ -287,6 +296,7 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
     },
     close: () =>
       (closing ??= (async () => {
+        stopped = true;
         if (refreshTimer) clearInterval(refreshTimer);
         const releases = [...live.values()].map(async (l) => {
           l.end();
