@@ -17,8 +17,8 @@ export const BOUNDS = {
   ipcLatency: [0, 3] as const,
   /** two streams held at once by running tabs of one browser: tolerated for at most this long */
   handoverMs: 250,
-  /** once the schedule is quiet, every follower has a connected leader within this */
-  convergeMs: 300_000,
+  /** once the schedule is quiet, every follower has a connected leader within this (see docs/reliability.md) */
+  convergeMs: 600_000,
   limit: 5,
   maxTabs: 6,
   maxStalled: 3,

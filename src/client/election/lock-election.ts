@@ -107,11 +107,11 @@ export class LockElection implements Election {
   takeOver(): void {
     if (!this.running || this.holder) return;
     const gen = this.generation;
-    // The guard is normally free again a grace period after a steal. Found busy on two
-    // takeovers in a row (two watchdog periods, far longer than the grace), its holder is
-    // stalled itself (it stole, then froze before its grace timer fired): take the guard
-    // from it, or the followers would be stranded for as long as it stays stalled.
-    const stealGuard = this.guardMisses >= 2;
+    // The guard is normally free again a grace period after a steal. Still busy at our next
+    // takeover (a whole watchdog cycle later, longer than the grace), its holder is stalled
+    // itself (it stole, then froze before its grace timer fired): take the guard from it, or
+    // the followers would be stranded for as long as it stays stalled.
+    const stealGuard = this.guardMisses >= 1;
     this.locks
       .request(`${this.name}:takeover`, stealGuard ? { steal: true } : { ifAvailable: true }, (guard) => {
         if (!guard) {
