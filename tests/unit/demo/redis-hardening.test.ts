@@ -166,6 +166,34 @@ describe('two instances on one Redis', () => {
     }
   }, 120_000);
 
+  it('an instance stalled past the TTL (SIGSTOP) whose slots were taken closes its streams when it wakes: never above the limit', async () => {
+    const c = await serverProcess(await freePort(), {
+      REDIS_URL: redis.url,
+      SSE_LIMIT: String(LIMIT),
+      SSE_HEARTBEAT_MS: String(HEARTBEAT_MS),
+      INSTANCE_ID: 'S',
+    });
+    try {
+      const onC = await Promise.all(Array.from({ length: 3 }, () => sse(c, 'projectId=stall&userId=u1')));
+      expect(onC.map((r) => r.res.status)).toEqual([200, 200, 200]);
+      c.child.kill('SIGSTOP'); // a long GC pause, a frozen VM: the process holds its sockets but does nothing
+      await until(async () => (await debug(a, 'u1', 'stall')).count === 0, TTL_MS + 3000);
+      const onA = await Promise.all(Array.from({ length: LIMIT }, () => sse(a, 'projectId=stall&userId=u1')));
+      expect(onA.map((r) => r.res.status)).toEqual([200, 200, 200, 200, 200]);
+      c.child.kill('SIGCONT');
+      // S tries to register its 3 streams again: no room, so it closes them
+      for (const r of onC) await until(() => r.ended, 10_000);
+      expect(onC.every((r) => r.comments.some((x) => x.includes('connection limit reached')))).toBe(true);
+      const d = await debug(a, 'u1', 'stall');
+      expect(d.count).toBe(LIMIT);
+      expect(d.connections.every((x) => x.instanceId === 'A')).toBe(true);
+      expect(onA.some((r) => r.ended)).toBe(false);
+    } finally {
+      c.child.kill('SIGCONT');
+      await c.kill();
+    }
+  }, 120_000);
+
   it('messages published while an instance was cut off from Redis still reach its open streams, in order', async () => {
     const ra = await sse(a, 'projectId=gap&userId=g1');
     const rb = await sse(b, 'projectId=gap&userId=g2');
