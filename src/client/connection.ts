@@ -340,22 +340,27 @@ export class PersistentChatConnection {
    * The browser reconnects an EventSource by itself, on its own schedule: while a Retry-After
    * this tab learnt still runs, close it and reopen when that is over.
    */
-  private holdBrowserReconnect(resumeMoved = false): void {
+  private holdBrowserReconnect(): void {
     const wait = (this.notBefore ?? 0) - this.clock.now();
-    if ((wait <= 0 && !resumeMoved) || this.streamState !== 'connecting') return;
-    if (this.stream) {
-      this.stream.close();
-      this.stream = undefined;
-      this.eventSource = undefined;
-    } else if (this.connecting) {
-      // still opening (maybe retrying by itself): abandon that attempt, start a fresh one
-      this.connecting.abort();
-      this.connecting = undefined;
-      this.term += 1;
-    } else return;
-    // (resumeMoved: we got messages from elsewhere, the browser would resume from an older id)
-    if (wait > 0) this.waitThenOpen(this.term, wait);
-    else void this.openStream(this.term);
+    if (wait <= 0 || !this.stream || this.streamState !== 'connecting') return;
+    this.stream.close();
+    this.stream = undefined;
+    this.eventSource = undefined;
+    this.waitThenOpen(this.term, wait);
+  }
+
+  /**
+   * A stream that started with no event id (fresh) while this tab has since learnt one (from
+   * a follower, or a rival leader's relays): what was published in between would be skipped.
+   * The server just admitted it, so reopen at once from the id we know.
+   */
+  private reopenedFresh(term: number): boolean {
+    if (this.streamResumeId !== undefined || this.lastEventId === undefined || term !== this.term) return false;
+    this.stream?.close();
+    this.stream = undefined;
+    this.eventSource = undefined;
+    void this.openStream(term);
+    return true;
   }
 
   /** Opens the stream after `delay` (a Retry-After still running), telling the followers. */
@@ -436,6 +441,11 @@ export class PersistentChatConnection {
       return;
     }
     if (result.mode === 'leader' && result.stream) {
+      if (this.streamResumeId === undefined && this.lastEventId !== undefined) {
+        result.stream.close();
+        void this.openStream(term); // see reopenedFresh
+        return;
+      }
       this.stream = result.stream;
       this.eventSource = result.eventSource;
       this.streamState = 'open';
@@ -457,11 +467,11 @@ export class PersistentChatConnection {
             this.postStatus('connecting');
             this.notify();
             // the browser resumes from the last id of this stream: stale if we got newer ones elsewhere
-            this.holdBrowserReconnect(this.lastEventId !== this.streamResumeId);
+            this.holdBrowserReconnect();
           }
         },
         onReopen: () => {
-          if (term !== this.term) return;
+          if (term !== this.term || this.reopenedFresh(term)) return;
           this.streamState = 'open';
           this.postStatus('connected');
           this.bannerResolved();
@@ -599,7 +609,6 @@ export class PersistentChatConnection {
             this.seen.add(m.id);
             this.lastRelayedId = m.id;
             this.deliver(m.id, m.event, m.raw, parseData(m.raw), 'relay', true);
-            this.holdBrowserReconnect(true);
           }
           return;
         }
@@ -641,7 +650,6 @@ export class PersistentChatConnection {
           // We lead without knowing where the stream is, and it is not open yet: resume there.
           this.lastEventId = m.lastEventId;
           this.lastRelayedId = m.lastEventId;
-          this.holdBrowserReconnect(true);
         }
         return;
       case 'leader-status':
