@@ -250,6 +250,15 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
     },
   );
   server.keepAliveTimeout = 5000;
+  // CONNECT never reaches the request handler (Node would just close the socket): no proxying here
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    const body = JSON.stringify({ error: 'method_not_allowed', message: 'CONNECT is not supported' });
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, OPTIONS\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Cache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   // Requests Node refuses before they reach us (malformed, head over 16 KiB, too slow) get a
   // JSON error too, instead of Node's bare status line.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {

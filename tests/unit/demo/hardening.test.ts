@@ -185,6 +185,8 @@ describe('malformed requests get a 4xx with a JSON error, never a crash', () => 
       ['header without a colon', 'GET / HTTP/1.1\r\nHost: x\r\nnocolon\r\n\r\n', 400, 'bad_request'],
       ['Content-Length not a number', 'POST /api/persistent-chat/messages?projectId=p&userId=u HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400, 'bad_request'],
       ['bad chunk size', 'POST /api/persistent-chat/messages?projectId=p&userId=u HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n', 400, 'bad_request'],
+      ['CONNECT (no proxying)', 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n', 405, 'method_not_allowed'],
+      ['an HTTP/2 preface', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 400, 'bad_request'],
       ['absolute-form target with a bad host', 'GET http://[::1/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400, ''],
     ];
     for (const [name, req, status, code] of cases) {
@@ -213,7 +215,7 @@ describe('malformed requests get a 4xx with a JSON error, never a crash', () => 
     const query = fc.array(fc.tuple(fc.constantFrom('projectId', 'userId', 'lastEventId', 'intervalMs', 'count', 'size', 'event', 'x'), segment), { maxLength: 4 });
     const headerValue = fc.oneof(token, anything.map((s) => s.replace(/[\r\n]/g, '')), fc.constantFrom('', ' ', '-1', '1'.repeat(20), '\u00ff'));
     const headers = fc.array(fc.tuple(fc.constantFrom('Last-Event-ID', 'Cookie', 'Content-Type', 'Origin', 'Accept', 'X-Any'), headerValue), { maxLength: 4 });
-    const method = fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'FOO');
+    const method = fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'CONNECT', 'FOO');
     const body = fc.oneof(fc.constant(''), anything, fc.json());
     let answered = 0;
     await fc.assert(
