@@ -86,7 +86,8 @@ export class Faults {
 
   add(spec: FaultSpec): AddResult {
     const now = this.now();
-    const scope = spec.kind === 'refuse' || spec.kind === 'hold' ? spec.scope : 'tab';
+    // Only refusals reach across tabs (a project); the others act on this tab or one of its connections.
+    const scope = spec.kind === 'refuse' ? spec.scope : 'tab';
     if (scope === 'project' && !spec.projectKey) return { ok: false, error: 'a project-wide fault needs projectKey' };
     let connectionId: string | null = null;
     if (spec.kind === 'drop' || spec.kind === 'end' || spec.kind === 'delay') {

@@ -11,6 +11,7 @@
 import { LIMITS } from '../shared/constants';
 import { emit, getPreviewBytes, nextId, now } from './context';
 import { nativeGetter, read } from './dom';
+import { holdBack, isHolding } from './faults';
 import { safely } from './guard';
 import { wrapConstructor, wrapMethod } from './native-look';
 import { apply, NativeWeakMap, slice, wmGet, wmSet } from './natives';
@@ -61,7 +62,29 @@ export function installBroadcastChannel(win: Window & typeof globalThis, addEven
     safely('bc:create', () => created(channel)),
   );
 
-  wrapMethod(proto, 'postMessage', {
+  const structuredCloneNative = win.structuredClone;
+  let postProxy: ((this: BroadcastChannel, message: unknown) => void) | null = null;
+  postProxy = wrapMethod(proto, 'postMessage', {
+    // Fault injection only (hold, docs/faults.md): the post waits, cloned now as postMessage would, and goes out on release.
+    instead(thisArg, args) {
+      return (
+        safely('bc:hold', () => {
+          if (!isHolding() || typeof structuredCloneNative !== 'function') return null;
+          const t = trackedOf(thisArg);
+          if (!t || t.closed || args.length === 0) return null; // let the native answer (and throw) as usual
+          let copy: unknown;
+          try {
+            copy = apply(structuredCloneNative, win, [args[0]]);
+          } catch {
+            return null; // not cloneable: the native postMessage throws its own DataCloneError
+          }
+          holdBack(() => {
+            if (postProxy && !t.closed) apply(postProxy, thisArg, [copy]);
+          });
+          return { value: undefined };
+        }) ?? null
+      );
+    },
     after(thisArg, args, result) {
       safely('bc:post', () => {
         const t = trackedOf(thisArg);

@@ -16,11 +16,24 @@
  */
 import { LIMITS } from '../shared/constants';
 import { emit, getPreviewBytes, nextId, now } from './context';
-import { nativeGetter, read } from './dom';
-import { adoptRefusedEventSource, rewriteEventSourceArgs } from './faults';
+import { bag, nativeGetter, read } from './dom';
+import { isEventStream } from './fetch-headers';
+import {
+  adoptRefusedEventSource,
+  delayOf,
+  holdBack,
+  isHolding,
+  markApplied,
+  onFaultsChanged,
+  refuseReconnect,
+  rewriteEventSourceArgs,
+  takeOneShots,
+  type ActiveFault,
+} from './faults';
 import { safely } from './guard';
-import { wrapConstructor, wrapMethod } from './native-look';
-import { apply, NativeWeakMap, nullObject, slice, wmGet, wmSet } from './natives';
+import { wrapConstructor, wrapGetter, wrapMethod } from './native-look';
+import { apply, construct, dateNow, isObjectLike, NativeWeakMap, nullObject, observe as observePromise, slice, wmGet, wmSet } from './natives';
+import { createSseStream } from './sse-stream';
 import { textPreview, utf8Length } from './text';
 
 interface Tracked {
@@ -31,7 +44,34 @@ interface Tracked {
   /** Event types we listen to on this instance (null-prototype set). */
   observed: Record<string, true>;
   listener: (event: Event) => void;
+  /** Page-visible URL (a refused attempt's original URL). */
+  url: string;
+  withCredentials: boolean;
+  /** Fault injection took over this connection (docs/faults.md), else null. */
+  emu: Emulation | null;
+  /** Delayed deliveries not yet made (delay fault), oldest first. */
+  delayed: { due: number; send: () => void }[];
+  /** Last event id seen (kept for a fault's reconnect). */
+  lastEventId: string;
 }
+
+/**
+ * A connection whose stream a fault dropped or ended: the native instance is
+ * closed for good, and we behave as the browser would: readyState
+ * CONNECTING, an `error` event, a reconnect after the reconnection time with
+ * Last-Event-ID, `open`, the events, and so on, until the page closes it.
+ * Events we deliver are synthetic (`isTrusted` false).
+ */
+interface Emulation {
+  readyState: ReadyState;
+  lastEventId: string;
+  retryMs: number;
+  abort: AbortController | null;
+  closed: boolean;
+}
+
+/** Chromium's default reconnection time. */
+const DEFAULT_RETRY_MS = 3000;
 
 type ReadyState = 0 | 1 | 2;
 
@@ -75,6 +115,7 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
     }
     if (isMessage) {
       message(t, event, type, data, at);
+      intercept(es as EventSource, t, event, type, data);
       return;
     }
     if (type === 'open') {
@@ -91,12 +132,14 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
       // es:state 0 per attempt, also when it was connecting already.
       if (rs === 0 || rs !== t.readyState) emit({ kind: 'es:state', t: at, id: t.id, readyState: rs });
       t.readyState = rs;
+      if (rs === 2) delete byId[t.id];
     }
   }
 
   function message(t: Tracked, event: Event, type: string, data: unknown, at: number): void {
     const text = typeof data === 'string' ? data : '';
     const lastEventId = read(get.lastEventId, event);
+    if (typeof lastEventId === 'string') t.lastEventId = lastEventId;
     emit({
       kind: 'es:message',
       t: at,
@@ -110,27 +153,270 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
 
   function created(es: EventSource): void {
     const id = nextId();
+    // A refused attempt (fault injection) was built on a data: URL; it reports the page's URL.
+    const url = adoptRefusedEventSource(es) ?? read(get.url, es);
+    const withCredentials = read(get.withCredentials, es) === true;
     const t: Tracked = {
       id,
       readyState: readyStateOf(es),
       reconnects: 0,
       observed: nullObject<Record<string, true>>(),
       listener: (event: Event) => safely('es:event', () => onEvent(es, t, event)),
+      url: typeof url === 'string' ? url : '',
+      withCredentials,
+      emu: null,
+      delayed: [],
+      lastEventId: '',
     };
     wmSet(tracked, es, t);
-    // A refused attempt (fault injection) was built on a data: URL; it reports the page's URL.
-    const url = adoptRefusedEventSource(es) ?? read(get.url, es);
+    byId[id] = es;
     emit({
       kind: 'es:create',
       t: now(),
       id,
-      url: typeof url === 'string' ? slice(url, 0, LIMITS.maxUrl) : '',
-      withCredentials: read(get.withCredentials, es) === true,
+      url: slice(t.url, 0, LIMITS.maxUrl),
+      withCredentials,
     });
     observe(es, t, 'open');
     observe(es, t, 'error');
     observe(es, t, 'message');
   }
+
+  // ---- fault injection (docs/faults.md); nothing below runs without a fault ----
+  const nativeClose = proto.close;
+  const nativeFetch = win.fetch;
+  const NativeEvent = win.Event;
+  const NativeMessageEvent = win.MessageEvent;
+  const NativeAbortController = win.AbortController;
+  const abortNow = win.AbortController.prototype.abort;
+  const signalOf = nativeGetter(win.AbortController.prototype, 'signal');
+  const dispatch = win.EventTarget.prototype.dispatchEvent;
+  const stopImmediate = win.Event.prototype.stopImmediatePropagation;
+  const setTimer = win.setTimeout;
+  const responseGet = {
+    status: nativeGetter(win.Response.prototype, 'status'),
+    headers: nativeGetter(win.Response.prototype, 'headers'),
+    body: nativeGetter(win.Response.prototype, 'body'),
+  };
+  const headersGet = win.Headers.prototype.get;
+  const getReader = win.ReadableStream.prototype.getReader;
+  const readerRead = win.ReadableStreamDefaultReader.prototype.read;
+  const readerCancel = win.ReadableStreamDefaultReader.prototype.cancel;
+  const originOf = (url: string): string => {
+    try {
+      return (construct(win.URL, [url]) as URL).origin;
+    } catch {
+      return '';
+    }
+  };
+  /** Open connections by page id, for drop / end faults. */
+  const byId: Record<number, EventSource> = nullObject();
+  let readyStateWrapped = false;
+
+  function ensureReadyStateGetter(): void {
+    if (readyStateWrapped) return;
+    readyStateWrapped = true;
+    wrapGetter(proto, 'readyState', (thisArg) => {
+      const t = isObjectLike(thisArg) ? wmGet(tracked, thisArg) : undefined;
+      return t && t.emu ? { value: t.emu.readyState } : null;
+    });
+  }
+
+  function fire(es: EventSource, event: Event): void {
+    try {
+      apply(dispatch, es, [event]);
+    } catch {
+      // dispatchEvent reports listener exceptions itself; nothing reaches us.
+    }
+  }
+
+  /** Deliver a message now, later (delay), or when the hold ends; in arrival order. */
+  function deliver(t: Tracked, send: () => void): void {
+    const d = delayOf(t.id);
+    const due = dateNow() + (d ? d.delayMs : 0);
+    if (t.delayed.length === 0 && !d) {
+      if (isHolding()) holdBack(send);
+      else send();
+      return;
+    }
+    t.delayed[t.delayed.length] = { due, send };
+    if (t.delayed.length === 1) pumpDelayed(t);
+  }
+
+  function pumpDelayed(t: Tracked): void {
+    const head = t.delayed[0];
+    if (!head) return;
+    const wait = head.due - dateNow();
+    if (wait > 0) {
+      apply(setTimer, win, [() => safely('es:delay', () => pumpDelayed(t)), wait]);
+      return;
+    }
+    const rest: Tracked['delayed'] = [];
+    for (let i = 1; i < t.delayed.length; i++) rest[i - 1] = t.delayed[i] as Tracked['delayed'][number];
+    t.delayed = rest;
+    if (isHolding()) holdBack(head.send);
+    else head.send();
+    pumpDelayed(t);
+  }
+
+  /** A trusted event the page has not seen yet: hold it back or delay it when a fault says so. */
+  function intercept(es: EventSource, t: Tracked, event: Event, type: string, data: unknown): boolean {
+    if (!isHolding() && !delayOf(t.id) && t.delayed.length === 0) return false;
+    apply(stopImmediate, event, []);
+    const lastEventId = read(get.lastEventId, event);
+    const origin = originOf(t.url);
+    const init = bag({ data, lastEventId: typeof lastEventId === 'string' ? lastEventId : '', origin });
+    deliver(t, () => fire(es, new NativeMessageEvent(type, init)));
+    return true;
+  }
+
+  function emuError(es: EventSource, t: Tracked, rs: ReadyState): void {
+    const emu = t.emu as Emulation;
+    emu.readyState = rs;
+    const at = now();
+    if (rs === 0) t.reconnects++;
+    emit({ kind: 'es:error', t: at, id: t.id, readyState: rs, reconnects: t.reconnects });
+    emit({ kind: 'es:state', t: at, id: t.id, readyState: rs });
+    t.readyState = rs;
+    if (rs === 2) delete byId[t.id];
+    fire(es, new NativeEvent('error'));
+    if (rs === 0 && !emu.closed) {
+      apply(setTimer, win, [() => safely('es:reconnect', () => reconnect(es, t)), emu.retryMs]);
+    }
+  }
+
+  /** Take a connection over (drop / end): the native stream is closed; the page sees a reconnect. */
+  function breakStream(es: EventSource, t: Tracked, f: ActiveFault): void {
+    if (t.readyState === 2 && !t.emu) return;
+    markApplied(f, f.kind === 'end' ? 'end' : 'drop', t.url);
+    if (!t.emu) {
+      ensureReadyStateGetter();
+      t.emu = { readyState: 0, lastEventId: t.lastEventId, retryMs: DEFAULT_RETRY_MS, abort: null, closed: false };
+      apply(nativeClose, es, []);
+    } else if (t.emu.abort) {
+      const a = t.emu.abort;
+      t.emu.abort = null;
+      apply(abortNow, a, []);
+    }
+    if (t.emu.readyState === 2) return;
+    emuError(es, t, 0);
+  }
+
+  function reconnect(es: EventSource, t: Tracked): void {
+    const emu = t.emu;
+    if (!emu || emu.closed || emu.readyState !== 0) return;
+    if (refuseReconnect(t.url)) {
+      // A reconnect refused (not 200): the browser fails the connection for good.
+      emuError(es, t, 2);
+      return;
+    }
+    const controller = new NativeAbortController();
+    emu.abort = controller;
+    const headers = nullObject<Record<string, string>>();
+    headers['accept'] = 'text/event-stream';
+    headers['cache-control'] = 'no-cache';
+    if (emu.lastEventId !== '') headers['last-event-id'] = emu.lastEventId;
+    const request = apply(nativeFetch, win, [
+      t.url,
+      bag({ headers, credentials: t.withCredentials ? 'include' : 'same-origin', cache: 'no-store', signal: read(signalOf, controller) }),
+    ]) as Promise<Response>;
+    const current = (): boolean => emu.abort === controller && !emu.closed;
+    observePromise(
+      request,
+      (response) =>
+        safely('es:reconnect', () => {
+          if (!current()) return;
+          const status = read(responseGet.status, response);
+          const type = apply(headersGet, read(responseGet.headers, response), ['content-type']);
+          const body = read(responseGet.body, response) as ReadableStream<Uint8Array> | null;
+          if (status !== 200 || !isEventStream(type) || !body) {
+            emu.abort = null;
+            emuError(es, t, 2);
+            return;
+          }
+          emu.readyState = 1;
+          t.readyState = 1;
+          const at = now();
+          emit({ kind: 'es:open', t: at, id: t.id });
+          emit({ kind: 'es:state', t: at, id: t.id, readyState: 1 });
+          fire(es, new NativeEvent('open'));
+          pump(es, t, controller, apply(getReader, body, []) as ReadableStreamDefaultReader<Uint8Array>);
+        }),
+      () =>
+        safely('es:reconnect', () => {
+          if (!current()) return;
+          emu.abort = null;
+          emuError(es, t, 0); // a network error: try again
+        }),
+    );
+  }
+
+  function pump(es: EventSource, t: Tracked, controller: AbortController, reader: ReadableStreamDefaultReader<Uint8Array>): void {
+    const emu = t.emu as Emulation;
+    const origin = originOf(t.url);
+    const sse = createSseStream((event) => {
+      if (emu.abort !== controller || emu.closed) return;
+      if (event.lastEventId !== undefined) emu.lastEventId = event.lastEventId;
+      t.lastEventId = emu.lastEventId;
+      const at = now();
+      emit({
+        kind: 'es:message',
+        t: at,
+        id: t.id,
+        type: slice(event.type, 0, LIMITS.maxName),
+        preview: textPreview(event.data, getPreviewBytes()),
+        size: utf8Length(event.data),
+        lastEventId: slice(emu.lastEventId, 0, LIMITS.maxName),
+      });
+      const id = emu.lastEventId;
+      const init = bag({ data: event.data, lastEventId: id, origin });
+      deliver(t, () => {
+        if (!emu.closed) fire(es, new NativeMessageEvent(event.type, init));
+      });
+    });
+    const step = (): void => {
+      observePromise(
+        apply(readerRead, reader, []) as Promise<ReadableStreamReadResult<Uint8Array>>,
+        (result) =>
+          safely('es:read', () => {
+            if (emu.abort !== controller || emu.closed) return;
+            if (sse.retryMs !== null) emu.retryMs = sse.retryMs;
+            if (result.done) {
+              sse.end();
+              emu.abort = null;
+              emuError(es, t, 0); // the server closed it: reconnect
+              return;
+            }
+            sse.push(result.value);
+            if (sse.retryMs !== null) emu.retryMs = sse.retryMs;
+            step();
+          }),
+        () =>
+          safely('es:read', () => {
+            if (emu.abort !== controller || emu.closed) return;
+            emu.abort = null;
+            emuError(es, t, 0);
+          }),
+      );
+    };
+    apply(addEventListener, read(signalOf, controller), [
+      'abort',
+      () => observePromise(apply(readerCancel, reader, []) as Promise<void>, noop, noop),
+    ]);
+    step();
+  }
+
+  onFaultsChanged(() =>
+    safely('es:faults', () => {
+      const shots = takeOneShots();
+      for (let i = 0; i < shots.length; i++) {
+        const f = shots[i] as ActiveFault;
+        const es = f.conn !== null ? byId[f.conn] : undefined;
+        const t = es ? wmGet(tracked, es) : undefined;
+        if (es && t) breakStream(es, t, f);
+      }
+    }),
+  );
 
   wrapConstructor<typeof EventSource>(
     win,
@@ -144,6 +430,15 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
       safely('es:close', () => {
         const t = typeof thisArg === 'object' && thisArg !== null ? wmGet(tracked, thisArg) : undefined;
         if (!t) return;
+        delete byId[t.id];
+        if (t.emu) {
+          // A connection a fault took over: stop our reconnects and reads.
+          t.emu.closed = true;
+          t.emu.readyState = 2;
+          const a = t.emu.abort;
+          t.emu.abort = null;
+          if (a) apply(abortNow, a, []);
+        }
         const at = now();
         emit({ kind: 'es:close', t: at, id: t.id });
         if (t.readyState !== 2) emit({ kind: 'es:state', t: at, id: t.id, readyState: 2 });
@@ -162,3 +457,7 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
 
 /** Hook for the EventTarget.prototype.addEventListener wrapper. */
 export let beforeAddListener: ((target: object, type: unknown) => void) | null = null;
+
+function noop(): void {
+  // Our own reader's cancel promise: nothing to do either way.
+}

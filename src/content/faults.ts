@@ -182,6 +182,7 @@ export function setFaultsFromConfig(config: object): void {
   }
   if (next.length === 0 && faults.length === 0) return;
   faults = next;
+  updateHold();
   for (let i = 0; i < listeners.length; i++) {
     try {
       (listeners[i] as () => void)();
@@ -478,6 +479,101 @@ function toUpperAscii(s: string): string {
     out += at === -1 ? c : slice('ABCDEFGHIJKLMNOPQRSTUVWXYZ', at, at + 1);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Hold (freeze a leader): BroadcastChannel posts and SSE events wait in one
+// queue, in order, until the hold ends (its time is over, or it was cleared).
+// ---------------------------------------------------------------------------
+
+let holding: ActiveFault | null = null;
+let held: (() => void)[] = [];
+let holdTimer = 0;
+
+function updateHold(): void {
+  const now = dateNow();
+  let next: ActiveFault | null = null;
+  for (let i = 0; i < faults.length; i++) {
+    const f = faults[i] as ActiveFault;
+    if (f.kind === 'hold' && f.until > now) next = f;
+  }
+  if (next && (!holding || holding.id !== next.id)) {
+    holding = next;
+    announce(next);
+    reportHit(next, 'hold', '');
+    const e = env;
+    if (e) {
+      const id = next.id;
+      holdTimer = apply(e.setTimeout, e.win, [() => {
+        if (holding && holding.id === id) release();
+      }, next.until - now]) as number;
+    }
+  } else if (!next && holding) {
+    release();
+  }
+}
+
+function release(): void {
+  holding = null;
+  void holdTimer;
+  const queue = held;
+  held = [];
+  for (let i = 0; i < queue.length; i++) {
+    try {
+      (queue[i] as () => void)();
+    } catch {
+      // One delivery failing (a channel closed meanwhile) must not stop the others.
+    }
+  }
+}
+
+/** True while this document is held (a hold fault is on). */
+export function isHolding(): boolean {
+  if (holding && holding.until <= dateNow()) release();
+  return holding !== null;
+}
+
+/** Queue a delivery until the hold ends. */
+export function holdBack(deliver: () => void): void {
+  held[held.length] = deliver;
+}
+
+/** The delay fault of one connection of this document, if any. */
+export function delayOf(conn: number): ActiveFault | null {
+  for (let i = 0; i < faults.length; i++) {
+    const f = faults[i] as ActiveFault;
+    if (f.kind === 'delay' && f.conn === conn) return f;
+  }
+  return null;
+}
+
+const applied: Record<string, true> = nullObject();
+
+/** Drop / end faults for this document's connections not applied yet (each is applied once). */
+export function takeOneShots(): ActiveFault[] {
+  const out: ActiveFault[] = [];
+  for (let i = 0; i < faults.length; i++) {
+    const f = faults[i] as ActiveFault;
+    if ((f.kind === 'drop' || f.kind === 'end') && f.conn !== null && !applied[f.id]) out[out.length] = f;
+  }
+  return out;
+}
+
+export function markApplied(f: ActiveFault, what: HitKind, url: string): void {
+  applied[f.id] = true;
+  announce(f);
+  reportHit(f, what, url);
+}
+
+/** A browser-like reconnect of an emulated EventSource is an attempt too: refused when a refuse fault takes it. */
+export function refuseReconnect(url: string): ActiveFault | null {
+  if (faults.length === 0) return null;
+  const parsed = parseUrl(url);
+  if (!parsed) return null;
+  const f = refuseFor(parsed);
+  if (!f) return null;
+  consume(f, parsed, 'eventsource');
+  return f;
 }
 
 /** Tests only. */

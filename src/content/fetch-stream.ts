@@ -16,12 +16,28 @@
 import { LIMITS } from '../shared/constants';
 import { emit, getPreviewBytes, nextId, now } from './context';
 import { nativeGetter, read } from './dom';
-import { refuseFetch } from './faults';
+import { markApplied, onFaultsChanged, refuseFetch, takeOneShots, type ActiveFault } from './faults';
 import { safely } from './guard';
 import { HeaderPicker, isEventStream, normalizeMethod } from './fetch-headers';
 import { dataProperty } from './lock-options';
 import { replaceValue, wrapMethod } from './native-look';
-import { apply, getOwnPropertyDescriptor, getPrototypeOf, isObjectLike, NativePromise, NativeWeakMap, slice, observe, wmGet, wmSet } from './natives';
+import {
+  apply,
+  construct,
+  getOwnPropertyDescriptor,
+  getPrototypeOf,
+  isObjectLike,
+  NativePromise,
+  NativeWeakMap,
+  NativeWeakSet,
+  nullObject,
+  slice,
+  observe,
+  wmGet,
+  wmSet,
+  wsAdd,
+  wsHas,
+} from './natives';
 import { createSseStream } from './sse-stream';
 import { cleanStack } from './stack';
 import { textPreview, utf8Length } from './text';
@@ -29,7 +45,11 @@ import { textPreview, utf8Length } from './text';
 interface Stream {
   id: number;
   ended: boolean;
-  cancel: () => void;
+  cancel: (reason?: 'done' | 'error' | 'abort') => void;
+  /** The page's body and readers of it (for drop / end faults). */
+  pageBody: object | null;
+  pageReaders: object[];
+  url: string;
 }
 
 export function installFetch(win: Window & typeof globalThis): void {
@@ -52,6 +72,15 @@ export function installFetch(win: Window & typeof globalThis): void {
   const read_ = defaultReaderProto.read;
   const readerCancel = defaultReaderProto.cancel;
   const promiseThen = NativePromise.prototype.then;
+  const streamCancel = streamProto.cancel;
+  const lockedOf = nativeGetter(streamProto, 'locked');
+  const NativeTypeError = win.TypeError;
+  const promiseReject = NativePromise.reject;
+  /** Open instrumented streams by page id, for drop / end faults. */
+  const byId: Record<number, Stream> = nullObject();
+  /** Page readers of dropped streams: their reads fail as after a network error. */
+  const dropped: WeakSet<object> = new NativeWeakSet();
+  let readWrapped = false;
   const Registry = typeof win.FinalizationRegistry === 'function' ? win.FinalizationRegistry : null;
 
   /** Page-visible streams and readers of instrumented bodies -> our clone. */
@@ -108,9 +137,12 @@ export function installFetch(win: Window & typeof globalThis): void {
     const stream: Stream = {
       id,
       ended: false,
-      cancel() {
+      pageBody: null,
+      pageReaders: [],
+      url: typeof url === 'string' ? url : '',
+      cancel(reason) {
         if (stream.ended) return;
-        finish('abort');
+        finish(reason ?? 'abort');
         observe(apply(readerCancel, reader, []) as Promise<void>, noop, noop);
       },
     };
@@ -128,10 +160,13 @@ export function installFetch(win: Window & typeof globalThis): void {
     function finish(reason: 'done' | 'error' | 'abort'): void {
       if (stream.ended) return;
       stream.ended = true;
+      delete byId[id];
       emit({ kind: 'fetch:end', t: now(), id, reason });
     }
     const pageBody = read(get.body, response);
+    byId[id] = stream;
     if (isObjectLike(pageBody)) {
+      stream.pageBody = pageBody;
       wmSet(byPageObject, pageBody, stream);
       collected?.register(pageBody, stream);
     }
@@ -154,6 +189,46 @@ export function installFetch(win: Window & typeof globalThis): void {
     };
     pump();
   }
+
+  // ---- fault injection (docs/faults.md): drop / end a stream the page reads ----
+  function ensureReadWrapper(): void {
+    if (readWrapped) return;
+    readWrapped = true;
+    wrapMethod(defaultReaderProto, 'read', {
+      instead: (thisArg) =>
+        isObjectLike(thisArg) && wsHas(dropped, thisArg)
+          ? { value: apply(promiseReject, NativePromise, [construct(NativeTypeError, ['network error'])]) }
+          : null,
+    });
+  }
+
+  /** End (done) or drop (network error) the page's view of a stream; the connection closes. */
+  function breakStream(s: Stream, f: ActiveFault): void {
+    markApplied(f, f.kind === 'end' ? 'end' : 'drop', s.url);
+    if (f.kind === 'drop') ensureReadWrapper();
+    // A read already pending ends as `done` (a native body cannot be made to fail from here);
+    // later reads of a dropped stream fail with TypeError: network error.
+    for (let i = 0; i < s.pageReaders.length; i++) {
+      const reader = s.pageReaders[i] as object;
+      if (f.kind === 'drop') wsAdd(dropped, reader);
+      observe(apply(readerCancel, reader, []) as Promise<void>, noop, noop);
+    }
+    if (s.pageReaders.length === 0 && s.pageBody && read(lockedOf, s.pageBody) !== true) {
+      observe(apply(streamCancel, s.pageBody, []) as Promise<void>, noop, noop);
+    }
+    s.cancel(f.kind === 'end' ? 'done' : 'error'); // our clone: the connection closes, as when the server or the network ends it
+  }
+
+  onFaultsChanged(() =>
+    safely('fetch:faults', () => {
+      const shots = takeOneShots();
+      for (let i = 0; i < shots.length; i++) {
+        const f = shots[i] as ActiveFault;
+        const s = f.conn !== null ? byId[f.conn] : undefined;
+        if (s && !s.ended) breakStream(s, f);
+      }
+    }),
+  );
 
   wrapMethod(win, 'fetch', {
     // Fault injection only: a refused attempt is answered without the network (faults.ts).
@@ -202,7 +277,10 @@ export function installFetch(win: Window & typeof globalThis): void {
     after(thisArg, _args, reader) {
       safely('fetch:reader', () => {
         const s = streamOf(thisArg);
-        if (s && isObjectLike(reader)) wmSet(byPageObject, reader, s);
+        if (s && isObjectLike(reader)) {
+          wmSet(byPageObject, reader, s);
+          s.pageReaders[s.pageReaders.length] = reader;
+        }
       });
       return reader;
     },

@@ -54,7 +54,7 @@ export function FaultsView({ tabId, snapshot }: FaultsViewProps) {
   const deep = snapshot?.deepCapture;
   const deepOn = deep?.tabIds.includes(tabId) ?? false;
   const needsConnection = kind === 'drop' || kind === 'end' || kind === 'delay';
-  const canScope = kind === 'refuse' || kind === 'hold';
+  const canScope = kind === 'refuse';
 
   const add = async (): Promise<void> => {
     const fault = {
