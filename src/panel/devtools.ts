@@ -7,7 +7,7 @@
  */
 import browser from 'webextension-polyfill';
 import type { ResponseBody } from './model/bodies';
-import { BODIES_HOOK, watchResponseBodies } from './platform';
+import { BODIES_HOOK, SHOWN_HOOK, watchResponseBodies } from './platform';
 
 let bodies: readonly ResponseBody[] = [];
 let panelWindow: Window | null = null;
@@ -15,6 +15,11 @@ let panelWindow: Window | null = null;
 function deliver(): void {
   const receive = (panelWindow as (Window & { [BODIES_HOOK]?: (list: readonly ResponseBody[]) => void }) | null)?.[BODIES_HOOK];
   if (typeof receive === 'function') receive(bodies);
+}
+
+function shown(on: boolean): void {
+  const hook = (panelWindow as (Window & { [SHOWN_HOOK]?: (shown: boolean) => void }) | null)?.[SHOWN_HOOK];
+  if (typeof hook === 'function') hook(on);
 }
 
 watchResponseBodies((update) => {
@@ -27,5 +32,8 @@ void browser.devtools.panels.create('SSE Connections', '', '/src/panel/panel.htm
   panel.onShown.addListener((win: Window) => {
     panelWindow = win;
     deliver();
+    shown(true);
   });
+  // The server view polls only while the panel is shown.
+  panel.onHidden.addListener(() => shown(false));
 });

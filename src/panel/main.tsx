@@ -7,6 +7,7 @@ import type { ResponseBody } from './model/bodies';
 import { perf } from './perf';
 import { applyTheme, BODIES_HOOK, devtools } from './platform';
 import { createPanelStore } from './store';
+import { watchPanelVisibility } from './server-view';
 import { createUi } from './ui';
 import { logSize } from './model/log-view';
 
@@ -23,6 +24,8 @@ Object.assign(globalThis, {
   },
 });
 connectPanel(store);
+// The server view asks its server only while the panel can be seen.
+watchPanelVisibility();
 // Countdowns and durations move on even when no message comes.
 setInterval(() => (store.now.value = Date.now()), 1000);
 

@@ -98,6 +98,9 @@ export async function copyText(text: string): Promise<boolean> {
 /** Name of the function the panel page exposes for the devtools page to hand it response bodies. */
 export const BODIES_HOOK = '__sseConnectionsBodies';
 
+/** Name of the function the panel page exposes for the devtools page to say the panel is shown (true) or hidden (false). */
+export const SHOWN_HOOK = '__sseConnectionsShown';
+
 interface HarLike {
   request: { url: string };
   response: { status: number };

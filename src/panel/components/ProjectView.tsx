@@ -3,6 +3,7 @@ import type { Snapshot } from '../../shared/protocol';
 import { formatDuration, formatTime } from '../model/format';
 import { leaderChanges, limitUsage, projectTabRows } from '../model/views';
 import { Empty, RoleBadge } from './common';
+import { ServerView } from './ServerView';
 
 export function ProjectView({ snapshot, tabId, now }: { snapshot: Snapshot; tabId: number | null; now: number }) {
   const mine = snapshot.projects.filter((p) => tabId !== null && p.roles.some((r) => r.tabId === tabId));
@@ -57,6 +58,7 @@ export function ProjectView({ snapshot, tabId, now }: { snapshot: Snapshot; tabI
           ))}
         </tbody>
       </table>
+      <ServerView snapshot={snapshot} project={project} tabId={tabId} now={now} />
       <h2>Leader changes</h2>
       {changes.length === 0 ? (
         <Empty>No leader yet.</Empty>
