@@ -1,4 +1,4 @@
-/** CLI: env PORT (8787), HOST (127.0.0.1), SSE_LIMIT (5), REDIS_URL, SSE_RETRY_AFTER_SEC (10), SSE_HEARTBEAT_MS (15000), INSTANCE_ID, SSE_LOG=1, SSE_BUILD_PAGES=0 (skip the page build). */
+/** CLI: env PORT (8787), HOST (127.0.0.1), SSE_LIMIT (5), REDIS_URL, SSE_RETRY_AFTER_SEC (10), SSE_HEARTBEAT_MS (15000), SSE_MAX_BUFFERED_BYTES (524288), SSE_MAX_STREAMS (10000), INSTANCE_ID, SSE_LOG=1, SSE_BUILD_PAGES=0 (skip the page build). */
 import { startDemoServer } from './index.js';
 
 function intEnv(name: string, dflt: number): number {
@@ -18,6 +18,8 @@ const server = await startDemoServer({
   limit: intEnv('SSE_LIMIT', 5),
   retryAfterSec: intEnv('SSE_RETRY_AFTER_SEC', 10),
   heartbeatMs: intEnv('SSE_HEARTBEAT_MS', 15_000),
+  maxBufferedBytes: intEnv('SSE_MAX_BUFFERED_BYTES', 512 * 1024),
+  maxStreams: intEnv('SSE_MAX_STREAMS', 10_000),
   ...(process.env['REDIS_URL'] ? { redisUrl: process.env['REDIS_URL'] } : {}),
   ...(process.env['INSTANCE_ID'] ? { instanceId: process.env['INSTANCE_ID'] } : {}),
   log: process.env['SSE_LOG'] === '1',
