@@ -303,7 +303,7 @@ describe('Redis killed and restarted under two instances', () => {
     const refusedBy = new Set<string>();
     const deadline = Date.now() + 20_000;
     for (let i = 0; i < 400 && Date.now() < deadline && refusedBy.size < 2; i += 1) {
-      if (firstRecovering && Date.now() - firstRecovering > HB) proxy.up();
+      if (firstRecovering && Date.now() - firstRecovering > HB / 2) proxy.up();
       const s = i % 2 ? a : b;
       const r = await sse(s, 'projectId=rs&userId=u1');
       statuses.push(r.res.status);
