@@ -704,12 +704,8 @@ export class PersistentChatConnection {
       case 'resync-reply':
         if (m.to !== this.tabId) return;
         if (this.holdTimer !== undefined) {
-          // The missing messages come before the held ones: deliver them in order, then those.
-          for (const e of m.messages) {
-            if (this.lastEventId !== undefined && !idAfter(e.id, this.lastEventId)) continue;
-            if (this.seen.add(e.id)) this.deliver(e.id, e.event, e.raw, parseData(e.raw), 'relay', true);
-          }
-          this.flushHeld();
+          // The missing messages and the held ones, delivered together in stream order.
+          this.flushHeld(m.messages);
           return;
         }
         // A late or second answer: only what is still new here (with integer ids; otherwise
@@ -739,10 +735,16 @@ export class PersistentChatConnection {
   }
 
   /** Delivers the relays held while waiting for a resync (the answer came, or the wait ended). */
-  private flushHeld(): void {
+  private flushHeld(recovered: ReadonlyArray<{ id: string; event: string; raw: string }> = []): void {
     if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
-    for (const e of this.held.splice(0)) {
+    // The leader's answer may hold messages older than, newer than, or the same as those held
+    // (it answers with what it has): merge them into stream order, by id when ids are integers.
+    const all: Array<{ id?: string; event: string; raw: string }> = [...recovered, ...this.held.splice(0)];
+    if (all.every((e) => e.id !== undefined && /^\d+$/.test(e.id))) {
+      all.sort((a, b) => (a.id === b.id ? 0 : idAfter(a.id ?? '', b.id ?? '') ? 1 : -1));
+    }
+    for (const e of all) {
       if (e.id !== undefined) {
         if (this.lastEventId !== undefined && !idAfter(e.id, this.lastEventId)) continue;
         if (!this.seen.add(e.id)) continue;
