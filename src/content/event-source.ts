@@ -20,6 +20,7 @@ import { bag, nativeGetter, read } from './dom';
 import { isEventStream } from './fetch-headers';
 import {
   adoptRefusedEventSource,
+  announce,
   delayOf,
   holdBack,
   isHolding,
@@ -233,6 +234,7 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
   /** Deliver a message now, later (delay), or when the hold ends; in arrival order. */
   function deliver(t: Tracked, send: () => void): void {
     const d = delayOf(t.id);
+    if (d) announce(d);
     const due = dateNow() + (d ? d.delayMs : 0);
     if (t.delayed.length === 0 && !d) {
       if (isHolding()) holdBack(send);
