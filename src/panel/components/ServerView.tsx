@@ -239,7 +239,7 @@ function SettingsForm({ projectKey, settings, onSaved }: { projectKey: string; s
   const [status, setStatus] = useState<{ kind: 'idle' | 'saved' } | { kind: 'error'; message: string }>({ kind: 'idle' });
   useEffect(() => setFields(settings), [settings]);
   const set = <K extends keyof ServerViewSettings>(key: K, value: ServerViewSettings[K]) => {
-    setFields({ ...fields, [key]: value });
+    setFields((f) => ({ ...f, [key]: value }));
     setStatus({ kind: 'idle' });
   };
   const save = async (e: Event) => {
