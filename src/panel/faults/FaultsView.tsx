@@ -79,12 +79,16 @@ export function FaultsView({ tabId, snapshot }: FaultsViewProps) {
       await ask({ kind: 'deep:stop', tabId });
       return;
     }
-    // Asked here, in the click, as the browser requires; never at install.
+    // Chrome does not let `debugger` be an optional permission (it is marked "cannot be optional"):
+    // deep capture works only in a build that declares it (docs/faults.md). Asked here, in the click,
+    // where a browser that allows it would show its prompt.
     let granted = false;
     try {
-      granted = await chrome.permissions.request({ permissions: ['debugger'] });
+      granted =
+        (await chrome.permissions.contains({ permissions: ['debugger'] })) ||
+        (await chrome.permissions.request({ permissions: ['debugger'] }));
     } catch (error) {
-      setMessage(error instanceof Error ? error.message : String(error));
+      setMessage(`Deep capture is not available in this build: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     if (!granted) {
