@@ -64,7 +64,7 @@ function ViewBody({ store, ui, bodies, bodiesAvailable }: AppProps) {
     case 'overview':
       return <Overview snapshot={snapshot} tabId={tabId} tabConnections={store.tabConnections.value} now={now} />;
     case 'project':
-      return <ProjectView snapshot={snapshot} tabId={tabId} now={now} />;
+      return <ProjectView snapshot={snapshot} tabId={tabId} now={now} live={store.imported.value === null} />;
     case 'connections': {
       const scope = ui.connectionScope.value;
       return (

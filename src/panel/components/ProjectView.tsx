@@ -5,7 +5,7 @@ import { leaderChanges, limitUsage, projectTabRows } from '../model/views';
 import { Empty, RoleBadge } from './common';
 import { ServerView } from './ServerView';
 
-export function ProjectView({ snapshot, tabId, now }: { snapshot: Snapshot; tabId: number | null; now: number }) {
+export function ProjectView({ snapshot, tabId, now, live = true }: { snapshot: Snapshot; tabId: number | null; now: number; live?: boolean }) {
   const mine = snapshot.projects.filter((p) => tabId !== null && p.roles.some((r) => r.tabId === tabId));
   const choices = mine.length > 0 ? mine : snapshot.projects;
   const [picked, setPicked] = useState<string | null>(null);
@@ -58,7 +58,11 @@ export function ProjectView({ snapshot, tabId, now }: { snapshot: Snapshot; tabI
           ))}
         </tbody>
       </table>
-      <ServerView snapshot={snapshot} project={project} tabId={tabId} now={now} />
+      {live ? (
+        <ServerView snapshot={snapshot} project={project} tabId={tabId} now={now} />
+      ) : (
+        <p class="muted" data-testid="server-view-imported">Server view: not asked for an imported capture (the server's list is live, the capture is not).</p>
+      )}
       <h2>Leader changes</h2>
       {changes.length === 0 ? (
         <Empty>No leader yet.</Empty>

@@ -12,7 +12,8 @@ import { test, expect } from '../fixtures';
 import { openPanelTab, showView } from '../panel/helpers';
 import { launchChromium, type Launched } from '../support/chromium';
 
-const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Device B) Mobile Safari/537.36';
+// The phone's user agent is server data the panel shows: markup in it must stay text.
+const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Device B) <img src=x onerror=alert(1)>';
 
 let demo: DemoServer;
 let phone: Launched;
@@ -62,6 +63,11 @@ test('two devices, same user and project: the panel shows browser 1, server 2, a
   await expect.poll(() => serverCount(userId, projectId)).toBe(2);
 
   const panel = await openPanelTab(context, extensionId, await tabIdOf(mine));
+  const dialogs: string[] = [];
+  panel.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
   // The default settings: the demo's template, the user id from the `userId` query parameter.
   await turnOn(panel);
   const view = panel.getByTestId('server-view');
@@ -79,6 +85,9 @@ test('two devices, same user and project: the panel shows browser 1, server 2, a
   expect((await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-kind')))).sort()).toEqual(['elsewhere', 'matched']);
   await expect(view.getByTestId('server-connections').locator('tr[data-kind=matched] [data-testid=held-by]')).toHaveText(new RegExp(`^this browser: tab ${tabId} `));
   await expect(view.getByTestId('server-connections').locator('tr[data-kind=elsewhere]')).toContainText('Device B');
+  await expect(view.getByTestId('server-connections').locator('tr[data-kind=elsewhere]')).toContainText('<img src=x onerror=alert(1)>');
+  expect(await panel.locator('[data-testid=server-view] img').count()).toBe(0);
+  expect(dialogs).toEqual([]);
   await expect(view.getByTestId('browser-connections').locator('tbody tr')).toHaveCount(1);
 
   // The phone closes its page: the panel follows at its next poll.
