@@ -11,6 +11,7 @@ import { log, type Row } from './lib';
 import { pageOverhead } from './page-overhead';
 import { ingest } from './ingest';
 import { demoServer } from './demo-server';
+import { panelBench } from './panel';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const suites: [string, () => Promise<Row[]>][] = [
     ['page', () => pageOverhead(runs)],
     ['ingest', () => ingest(runs, Number(process.env.BENCH_INGEST_EVENTS ?? 1_000_000))],
+    ['panel', () => panelBench(runs)],
     ['server', () => demoServer(runs)],
   ];
   const rows: Row[] = [];
