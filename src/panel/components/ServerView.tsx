@@ -25,8 +25,11 @@ import { fetchServerList, loadServerViewSettings, panelVisible, resolveUserId, s
 type PollState =
   | { kind: 'idle' }
   | { kind: 'waiting'; message: string }
-  | { kind: 'ok'; list: ServerList; at: number; url: string; userFrom: string }
-  | { kind: 'error'; failure: Failure; at: number; url: string; retryAt: number; last: { list: ServerList; at: number } | null };
+  | { kind: 'ok'; list: ServerList; at: number; url: string; userFrom: string; reason: Reason }
+  | { kind: 'error'; failure: Failure; at: number; url: string; retryAt: number; last: { list: ServerList; at: number } | null; reason: Reason };
+
+/** Why the server was asked: first time, the regular poll, a new 429 of the project, the Refresh button. */
+type Reason = 'start' | 'poll' | '429' | 'manual';
 
 function projectUrls(snapshot: Snapshot, projectKey: string, tabId: number | null): { urls: string[]; pageUrl: string | null } {
   const pageUrl = snapshot.tabs.find((t) => t.tabId === tabId)?.url ?? null;
@@ -43,7 +46,7 @@ function usePoll(snapshot: Snapshot, projectKey: string, tabId: number | null, s
   snapRef.current = snapshot;
   const tabRef = useRef(tabId);
   tabRef.current = tabId;
-  const refreshRef = useRef<() => void>(() => undefined);
+  const refreshRef = useRef<(reason: Reason) => void>(() => undefined);
   const visible = panelVisible.value;
   const on = settings?.enabled === true && visible;
 
@@ -58,12 +61,14 @@ function usePoll(snapshot: Snapshot, projectKey: string, tabId: number | null, s
     const controller = new AbortController();
     const schedule = (ms: number) => {
       clearTimeout(timer);
-      timer = setTimeout(() => void run(), ms);
+      timer = setTimeout(() => void run('poll'), ms);
     };
-    const run = async (): Promise<void> => {
+    let againReason: Reason = 'poll';
+    const run = async (reason: Reason): Promise<void> => {
       if (stopped) return;
       if (running) {
         again = true;
+        againReason = reason;
         return;
       }
       running = true;
@@ -89,22 +94,22 @@ function usePoll(snapshot: Snapshot, projectKey: string, tabId: number | null, s
         if (answer.ok) {
           failures = 0;
           last = { list: answer.list, at };
-          setState({ kind: 'ok', list: answer.list, at, url: target.url, userFrom: user.from });
+          setState({ kind: 'ok', list: answer.list, at, url: target.url, userFrom: user.from, reason });
         } else {
           failures++;
-          setState({ kind: 'error', failure: answer.failure, at, url: target.url, retryAt: at + nextDelay(failures), last });
+          setState({ kind: 'error', failure: answer.failure, at, url: target.url, retryAt: at + nextDelay(failures), last, reason });
         }
         schedule(nextDelay(failures));
       } finally {
         running = false;
         if (again && !stopped) {
           again = false;
-          void run();
+          void run(againReason);
         }
       }
     };
-    refreshRef.current = () => void run();
-    void run();
+    refreshRef.current = (reason) => void run(reason);
+    void run('start');
     return () => {
       stopped = true;
       controller.abort();
@@ -119,11 +124,11 @@ function usePoll(snapshot: Snapshot, projectKey: string, tabId: number | null, s
   useEffect(() => {
     if (refusedAt > seenRefusal.current) {
       seenRefusal.current = refusedAt;
-      refreshRef.current();
+      refreshRef.current('429');
     }
   }, [refusedAt]);
 
-  return { state: on ? state : { kind: 'idle' }, refresh: () => refreshRef.current() };
+  return { state: on ? state : { kind: 'idle' }, refresh: () => refreshRef.current('manual') };
 }
 
 function rowWho(r: ServerRow): string {
@@ -214,14 +219,16 @@ function StatusLine({ state, now, onRefresh }: { state: PollState; now: number; 
       text = state.message;
       break;
     case 'ok':
-      text = `Asked ${state.url} at ${formatTime(state.at)} (user id from ${state.userFrom}); every ${POLL_MS / 1000} s while the panel is visible, and on each 429.`;
+      text = `Asked ${state.url} at ${formatTime(state.at)}${state.reason === '429' ? ' after a new 429' : ''} (user id from ${state.userFrom}); every ${POLL_MS / 1000} s while the panel is visible, and on each 429.`;
       break;
     case 'error':
       text = `Server view unavailable: ${state.failure.message} (${state.url}). Next try in ${Math.max(0, Math.ceil((state.retryAt - now) / 1000))} s.${state.last ? ` Showing the answer of ${formatTime(state.last.at)}.` : ''}`;
       break;
   }
   return (
-    <p class="server-status muted" role="status" data-testid="server-status" data-state={state.kind} data-failure={state.kind === 'error' ? state.failure.kind : undefined}>
+    <p class="server-status muted" role="status" data-testid="server-status" data-state={state.kind} data-failure={state.kind === 'error' ? state.failure.kind : undefined}
+      data-reason={state.kind === 'ok' || state.kind === 'error' ? state.reason : undefined}
+    >
       {text}{' '}
       <button type="button" onClick={onRefresh} data-testid="server-refresh">Refresh</button>
     </p>

@@ -16,7 +16,7 @@ import { launchChromium, type Launched } from '../support/chromium';
 const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Device B) <img src=x onerror=alert(1)>';
 
 let demo: DemoServer;
-let phone: Launched;
+let phone: Launched | undefined;
 
 test.beforeAll(async () => {
   demo = await startDemoServer({ port: 0, limit: 5 });
@@ -24,11 +24,9 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await demo?.close();
 });
-test.beforeEach(async () => {
-  phone = await launchChromium({ extension: false, extraArgs: [`--user-agent=${PHONE_UA}`] });
-});
 test.afterEach(async () => {
   await phone?.close();
+  phone = undefined;
 });
 
 const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
@@ -58,6 +56,7 @@ test('two devices, same user and project: the panel shows browser 1, server 2, a
   const pageUrl = `${demo.url}/naive.html?projectId=${projectId}&n=1&userId=${userId}`;
   const mine = await context.newPage();
   await openOne(mine, pageUrl);
+  phone = await launchChromium({ extension: false, extraArgs: [`--user-agent=${PHONE_UA}`] });
   const other = await phone.context.newPage();
   await openOne(other, pageUrl);
   await expect.poll(() => serverCount(userId, projectId)).toBe(2);
@@ -122,4 +121,24 @@ test('two devices, same user and project: the panel shows browser 1, server 2, a
   await view.getByTestId('server-template').fill('/api/debug/{user}');
   await view.getByTestId('server-save').click();
   await expect(view.getByTestId('server-settings-error')).toContainText('URL template');
+});
+
+test('a new 429 of the project asks the server at once', async ({ context, extensionId, tabIdOf }) => {
+  const userId = unique('u');
+  const projectId = unique('p');
+  const first = await context.newPage();
+  await openOne(first, `${demo.url}/naive.html?projectId=${projectId}&n=1&userId=${userId}`);
+  const panel = await openPanelTab(context, extensionId, await tabIdOf(first));
+  await turnOn(panel);
+  const view = panel.getByTestId('server-view');
+  await expect(view.getByTestId('server-summary')).toHaveAttribute('data-server-count', '1');
+  await expect(view.getByTestId('server-status')).not.toHaveAttribute('data-reason', '429');
+
+  // Five more in another tab of this browser: the limit is 5, so the last one is refused.
+  const more = await context.newPage();
+  await more.goto(`${demo.url}/naive.html?projectId=${projectId}&n=5&userId=${userId}`);
+  await expect(more.getByText('CLOSED', { exact: true })).toHaveCount(1);
+  await expect(view.getByTestId('server-status')).toHaveAttribute('data-reason', '429');
+  await expect(view.getByTestId('server-status')).toContainText('after a new 429');
+  await expect(view.getByTestId('server-summary')).toContainText('Server holds 5, this browser holds 5: the same connections.');
 });
