@@ -607,6 +607,9 @@ export class PersistentChatConnection {
           const next = m.id !== undefined && !this.seen.has(m.id) && (this.lastEventId === undefined ? m.prevId === undefined || !this.seen.has(m.prevId) : m.prevId === this.lastEventId);
           if (next && m.id !== undefined) {
             this.seen.add(m.id);
+            // relay it too: a tab that opened after the rival posted it has it from no one else
+            // (our stream will not, as it is now a duplicate); the others deduplicate it
+            this.post({ ...m, from: this.tabId, timestamp: this.clock.now(), ...(this.lastRelayedId !== undefined ? { prevId: this.lastRelayedId } : {}) });
             this.lastRelayedId = m.id;
             this.deliver(m.id, m.event, m.raw, parseData(m.raw), 'relay', true);
           }

@@ -163,6 +163,16 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     },
   });
 
+  /**
+   * The last id any tab ever delivered (whatever its state now): each was relayed when it was
+   * delivered, so a tab whose channel did not exist yet could not hear it.
+   */
+  const frontierNow = (): number | undefined =>
+    tabs.reduce<number | undefined>((m, t) => {
+      const last = t.delivered[t.delivered.length - 1];
+      return last === undefined ? m : Math.max(m ?? 0, last);
+    }, undefined);
+
   let tabCounter = 0;
   const openTab = (hidden: boolean): void => {
     const live = tabs.filter((t) => t.core.state !== 'gone');
@@ -177,11 +187,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     const doc = new EventTarget();
     const delivered: number[] = [];
     // Baseline: what the browser had already delivered when this tab joined.
-    // Only running tabs count: a stalled or frozen tab cannot tell anyone what it has.
-    const frontier = live.filter((t) => t.core.state === 'running').reduce<number | undefined>((m, t) => {
-      const last = t.delivered[t.delivered.length - 1];
-      return last === undefined ? m : Math.max(m ?? 0, last);
-    }, undefined);
+    const frontier = frontierNow();
     const tabSeed = Math.floor(rnd() * 2 ** 31);
     const tabRandom = prng(tabSeed);
     const t: SimTab = {
@@ -234,7 +240,12 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     tabs.push(t);
     byCore.set(core, t);
     log(`open ${core.id}${hidden ? ' (hidden)' : ''}`);
-    core.post(0, () => void t.conn.connect());
+    core.post(0, () => {
+      // it joins when its code runs (its channel exists from now): what the running tabs had
+      // delivered by then was relayed before it could hear it
+      t.baseline = frontierNow() ?? server.lastId;
+      void t.conn.connect();
+    });
   };
 
   const gone = (t: SimTab): void => {
