@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-const create = vi.fn((_title: string, _icon: string, _page: string) => Promise.resolve({ onShown: { addListener: () => undefined } }));
+const create = vi.fn((_title: string, _icon: string, _page: string) => Promise.resolve({ onShown: { addListener: () => undefined }, onHidden: { addListener: () => undefined } }));
 vi.mock('webextension-polyfill', () => ({ default: { devtools: { panels: { create } } } }));
 
 describe('the devtools page registers the panel', () => {
