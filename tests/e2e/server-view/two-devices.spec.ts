@@ -114,8 +114,20 @@ test('two devices, same user and project: the panel shows browser 1, server 2, a
   await view.getByTestId('server-save').click();
   await expect(status).toHaveAttribute('data-failure', 'not-json');
   await expect(status).toContainText('not JSON (text/html)');
+  // Nothing listening (a network error, as CORS would be): the same quiet line.
+  await view.getByTestId('server-template').fill('http://127.0.0.1:9/debug/{userId}');
+  await view.getByTestId('server-save').click();
+  await expect(status).toHaveAttribute('data-failure', 'network');
+  await expect(status).toContainText('network error or blocked by CORS');
   await expect(panel.getByTestId('server-status')).toHaveCount(1);
   await expect(panel.locator('[role=alert]')).toHaveCount(0);
+
+  // The cookie cannot be read when the panel is a tab (no chrome.devtools): said, nothing asked.
+  await view.getByTestId('server-template').fill('/api/debug/sse-connections/{userId}/{projectId}');
+  await view.getByTestId('server-user-from').selectOption('cookie');
+  await view.getByTestId('server-save').click();
+  await expect(status).toHaveAttribute('data-state', 'waiting');
+  await expect(status).toContainText('can be read only in the DevTools panel');
 
   // A template that does not name the user is refused before it is stored.
   await view.getByTestId('server-template').fill('/api/debug/{user}');
