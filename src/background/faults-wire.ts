@@ -16,8 +16,14 @@ export interface FaultsWiring {
   handle(request: FaultRequest): Promise<unknown>;
 }
 
+/** storage.session key of the fault list (not under `session:`, which the store's restore reads). */
+const STORAGE_KEY = 'faults:v1';
+/** After a worker restart, a tab whose panel does not reconnect within this lost its panel meanwhile. */
+const PANEL_GRACE_MS = 5000;
+
 export function registerFaults(store: Store, deep?: DeepCapture): FaultsWiring {
   const faults = new Faults();
+  const storage = browser.storage.session;
 
   // The snapshot (runtime `snapshot:get`, panels, exports) carries the active faults.
   const baseSnapshot = store.snapshot.bind(store);
@@ -53,6 +59,27 @@ export function registerFaults(store: Store, deep?: DeepCapture): FaultsWiring {
     void deep?.stop(tabId);
   });
   setInterval(() => faults.tick(), 250);
+
+  // Survive a worker stop: keep the list in storage.session, restore it at start.
+  let restored = false;
+  faults.onChange(() => {
+    if (!restored) return;
+    void storage.set({ [STORAGE_KEY]: faults.serialize() }).catch(() => undefined);
+  });
+  void storage
+    .get(STORAGE_KEY)
+    .then((items) => {
+      faults.restore(items[STORAGE_KEY]);
+      restored = true;
+      void storage.set({ [STORAGE_KEY]: faults.serialize() }).catch(() => undefined);
+      faults.tick();
+      setTimeout(() => {
+        for (const tabId of faults.unpinnedTabs()) if (!panels.has(tabId)) faults.panelClosed(tabId);
+      }, PANEL_GRACE_MS);
+    })
+    .catch(() => {
+      restored = true;
+    });
 
   async function handle(request: FaultRequest): Promise<unknown> {
     switch (request.kind) {

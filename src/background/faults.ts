@@ -235,6 +235,38 @@ export class Faults {
     return out;
   }
 
+  /** Plain data to keep in storage.session (a stopped worker loses its memory). */
+  serialize(): unknown[] {
+    return [...this.faults.values()].map((f) => ({ ...publicView(f), hitsByDoc: [...f.hitsByDoc] }));
+  }
+
+  /** Faults kept by a worker that was stopped; anything malformed is dropped. */
+  restore(raw: unknown): void {
+    if (!Array.isArray(raw)) return;
+    let n = 0;
+    for (const item of raw) {
+      if (typeof item !== 'object' || item === null) continue;
+      const f = item as SnapshotFault & { hitsByDoc?: unknown };
+      if (typeof f.id !== 'string' || this.faults.has(f.id) || typeof f.tabId !== 'number') continue;
+      if (!['refuse', 'drop', 'end', 'hold', 'delay'].includes(f.kind)) continue;
+      const hits = new Map<string, number>();
+      if (Array.isArray(f.hitsByDoc)) {
+        for (const pair of f.hitsByDoc as unknown[]) {
+          if (Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'number') hits.set(pair[0], pair[1]);
+        }
+      }
+      const { hitsByDoc: _h, ...rest } = f;
+      this.faults.set(f.id, { ...rest, hitsByDoc: hits });
+      n++;
+    }
+    if (n > 0) this.changed();
+  }
+
+  /** Tabs with faults that end when their last panel closes. */
+  unpinnedTabs(): number[] {
+    return [...new Set([...this.faults.values()].filter((f) => !f.pinned).map((f) => f.tabId))];
+  }
+
   list(): SnapshotFault[] {
     return [...this.faults.values()].map(publicView);
   }

@@ -203,3 +203,27 @@ test('a refused EventSource: error then CLOSED, url unchanged, the server never 
   }, server.url);
   expect(server.requests.slice(seen).length).toBe(1);
 });
+
+test('a fault survives a stop of the worker and still applies', async ({ context, extensionId, tabIdOf, server, snapshot, stopWorker }) => {
+  const page = await context.newPage();
+  await page.goto(`${server.url}/plain.html`);
+  await page.evaluate(async (base) => {
+    const es = new EventSource(`${base}/sse/ticker?count=1&intervalMs=10`);
+    await new Promise((r) => es.addEventListener('message', r, { once: true }));
+    es.close();
+  }, server.url);
+  const tabId = await tabIdOf(page);
+  const ext = await extensionPage(context, extensionId, tabId);
+  const fault = await addFault(ext, { kind: 'refuse', tabId, count: 2 });
+  await stopWorker();
+  await expect.poll(async () => (await snapshot()).faults?.map((f) => [f.id, f.remaining])).toEqual([[fault.id, 2]]);
+  const seen = server.requests.length;
+  const state = await page.evaluate(async (base) => {
+    const es = new EventSource(`${base}/sse/ticker?intervalMs=10`);
+    await new Promise((r) => es.addEventListener('error', r, { once: true }));
+    return es.readyState;
+  }, server.url);
+  expect(state).toBe(2);
+  expect(server.requests.slice(seen)).toEqual([]);
+  await expect.poll(async () => (await snapshot()).faults?.map((f) => [f.id, f.remaining])).toEqual([[fault.id, 1]]);
+});
