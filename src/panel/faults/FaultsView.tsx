@@ -6,11 +6,14 @@
  */
 import { useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import type { DeepEvent, FaultKind, FaultRequest, Snapshot, SnapshotFault } from '../../shared/protocol';
+import type { FaultKind, FaultRequest, LogEntry, Snapshot, SnapshotFault } from '../../shared/protocol';
+import { mergeEvents, type MergedEvent } from './merge';
 
 export interface FaultsViewProps {
   tabId: number | null;
   snapshot: Snapshot | null;
+  /** The page script's log entries (to merge with deep capture's network view); optional. */
+  pageEvents?: readonly LogEntry[];
 }
 
 async function ask(request: FaultRequest): Promise<{ ok?: boolean; error?: string }> {
@@ -34,7 +37,7 @@ function num(value: string, fallback: number): number {
   return Number.isFinite(n) ? Math.round(n) : fallback;
 }
 
-export function FaultsView({ tabId, snapshot }: FaultsViewProps) {
+export function FaultsView({ tabId, snapshot, pageEvents = [] }: FaultsViewProps) {
   const [kind, setKind] = useState<FaultKind>('refuse');
   const [scope, setScope] = useState<'tab' | 'project'>('tab');
   const [projectKey, setProjectKey] = useState('');
@@ -204,30 +207,31 @@ export function FaultsView({ tabId, snapshot }: FaultsViewProps) {
       <button type="button" data-testid="deep-toggle" aria-pressed={deepOn} onClick={() => void toggleDeep()}>
         {deepOn ? 'Stop deep capture' : 'Start deep capture'}
       </button>
-      {deep && deep.events.length > 0 && <DeepEvents events={deep.events.filter((e) => e.tabId === tabId)} />}
+      {deep && deep.events.length > 0 && <DeepEvents rows={mergeEvents(pageEvents, deep.events, tabId)} />}
     </section>
   );
 }
 
-function DeepEvents({ events }: { events: DeepEvent[] }) {
+function DeepEvents({ rows }: { rows: MergedEvent[] }) {
   return (
     <table data-testid="deep-events">
+      <caption>SSE events of this tab: seen by the page script, the network (deep capture), or both</caption>
       <thead>
         <tr>
           <th>Source</th>
-          <th>Kind</th>
-          <th>Type / status</th>
+          <th>Type</th>
+          <th>Id</th>
           <th>Data</th>
           <th>URL</th>
         </tr>
       </thead>
       <tbody>
-        {events.slice(-200).map((e, i) => (
-          <tr key={`${e.requestId}-${i}`}>
+        {rows.slice(-500).map((e, i) => (
+          <tr key={i} data-source={e.source}>
             <td>{e.source}</td>
-            <td>{e.kind}</td>
-            <td>{e.kind === 'response' ? String(e.status ?? '') : (e.type ?? '')}</td>
-            <td>{e.preview ?? ''}</td>
+            <td>{e.type}</td>
+            <td>{e.lastEventId}</td>
+            <td>{e.preview}</td>
             <td>{e.url}</td>
           </tr>
         ))}

@@ -6,7 +6,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import { panelPortName, type PanelMessage, type Snapshot } from '../../shared/protocol';
+import { panelPortName, type LogEntry, type PanelMessage, type Snapshot } from '../../shared/protocol';
 import { FaultsView } from './FaultsView';
 
 function tabIdFromQuery(): number | null {
@@ -17,6 +17,7 @@ function tabIdFromQuery(): number | null {
 function Page() {
   const tabId = tabIdFromQuery();
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
+  const [pageEvents, setPageEvents] = useState<readonly LogEntry[]>([]);
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -26,6 +27,10 @@ function Page() {
       port.onMessage.addListener((raw: unknown) => {
         const message = raw as PanelMessage;
         if (message.kind === 'panel:snapshot') setSnapshot(message.snapshot);
+        if (message.kind === 'panel:log') {
+          const fresh = message.entries.filter((e) => e.kind === 'es:message' || e.kind === 'fetch:message');
+          setPageEvents((old) => (message.reset ? fresh : [...old, ...fresh]).slice(-5000));
+        }
       });
       port.onDisconnect.addListener(() => {
         if (!stopped) timer = setTimeout(open, 200);
@@ -37,7 +42,7 @@ function Page() {
       clearTimeout(timer);
     };
   }, [tabId]);
-  return <FaultsView tabId={tabId} snapshot={snapshot} />;
+  return <FaultsView tabId={tabId} snapshot={snapshot} pageEvents={pageEvents} />;
 }
 
 render(<Page />, document.getElementById('app')!);

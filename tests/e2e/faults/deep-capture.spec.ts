@@ -80,8 +80,17 @@ test('deep capture sees a named event the page never listens to, with status and
   expect(response.status).toBe(200);
   expect(response.headers?.['content-type']).toBe('text/event-stream');
   expect(response.url).toBe(`${server.url}/sse/ticker?event=tick&count=3&intervalMs=20`);
-  // The page script saw none of them (nobody listened): only the network view has them.
-  await expect(ext.getByTestId('deep-events')).toContainText('tick');
+  // Merged with the page script's view: the ticks only the network saw, and a stream the page does listen to, seen by both.
+  await page.evaluate(async (base) => {
+    const es = new EventSource(`${base}/sse/ticker?count=2&intervalMs=20`);
+    let n = 0;
+    await new Promise<void>((r) => (es.onmessage = () => ++n === 2 && r()));
+    es.close();
+  }, server.url);
+  const rows = ext.getByTestId('deep-events').locator('tbody tr');
+  await expect(rows.filter({ hasText: 'tick' })).toHaveCount(3);
+  for (const row of await rows.filter({ hasText: 'tick' }).all()) await expect(row).toHaveAttribute('data-source', 'network');
+  await expect(ext.locator('[data-testid="deep-events"] tr[data-source="both"]')).toHaveCount(2, { timeout: 10_000 });
 
   await ext.getByTestId('deep-toggle').click();
   await expect(ext.getByTestId('deep-toggle')).toHaveText('Start deep capture');
