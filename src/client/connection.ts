@@ -87,6 +87,11 @@ export function idAfter(a: string, b: string): boolean {
   return x.length !== y.length ? x.length > y.length : x > y;
 }
 
+/** Whether integer id `a` comes right after `b` (nothing can be between them). */
+export function isNextId(a: string, b: string): boolean {
+  return /^\d+$/.test(a) && /^\d+$/.test(b) && BigInt(a) === BigInt(b) + 1n;
+}
+
 /** The older of two event ids (either may be missing). */
 function olderId(a: string | undefined, b: string | undefined): string | undefined {
   if (a === undefined) return b;
@@ -604,7 +609,12 @@ export class PersistentChatConnection {
           // Another tab that also thinks it leads (two leaders for a moment, or one woken from
           // a stall). Our own stream has its messages, unless ours is behind: take one that
           // follows on from the last we delivered (dedupe keeps our stream from repeating it).
-          const next = m.id !== undefined && !this.seen.has(m.id) && (this.lastEventId === undefined ? m.prevId === undefined || !this.seen.has(m.prevId) : m.prevId === this.lastEventId);
+          const next =
+            m.id !== undefined &&
+            !this.seen.has(m.id) &&
+            (this.lastEventId === undefined
+              ? m.prevId === undefined || !this.seen.has(m.prevId)
+              : m.prevId === this.lastEventId || isNextId(m.id, this.lastEventId));
           if (next && m.id !== undefined) {
             this.seen.add(m.id);
             // relay it too: a tab that opened after the rival posted it has it from no one else
