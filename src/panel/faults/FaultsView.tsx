@@ -12,8 +12,12 @@ import { mergeEvents, type MergedEvent } from './merge';
 export interface FaultsViewProps {
   tabId: number | null;
   snapshot: Snapshot | null;
-  /** The page script's log entries (to merge with deep capture's network view); optional. */
-  pageEvents?: readonly LogEntry[];
+  /**
+   * The page script's log entries, to merge with deep capture's network view;
+   * optional. A function is called only while there are deep-capture events
+   * (e.g. `() => logEntries(store.data.value.log)`).
+   */
+  pageEvents?: readonly LogEntry[] | (() => readonly LogEntry[]);
 }
 
 async function ask(request: FaultRequest): Promise<{ ok?: boolean; error?: string }> {
@@ -207,7 +211,9 @@ export function FaultsView({ tabId, snapshot, pageEvents = [] }: FaultsViewProps
       <button type="button" data-testid="deep-toggle" aria-pressed={deepOn} onClick={() => void toggleDeep()}>
         {deepOn ? 'Stop deep capture' : 'Start deep capture'}
       </button>
-      {deep && deep.events.length > 0 && <DeepEvents rows={mergeEvents(pageEvents, deep.events, tabId)} />}
+      {deep && deep.events.length > 0 && (
+        <DeepEvents rows={mergeEvents(typeof pageEvents === 'function' ? pageEvents() : pageEvents, deep.events, tabId)} />
+      )}
     </section>
   );
 }
