@@ -244,7 +244,13 @@ const SOURCES: { id: UserIdSource; label: string }[] = [
 function SettingsForm({ projectKey, settings, onSaved }: { projectKey: string; settings: ServerViewSettings; onSaved: (s: ServerViewSettings) => void }) {
   const [fields, setFields] = useState<ServerViewSettings>(settings);
   const [status, setStatus] = useState<{ kind: 'idle' | 'saved' } | { kind: 'error'; message: string }>({ kind: 'idle' });
-  useEffect(() => setFields(settings), [settings]);
+  // Saved (or reloaded) settings replace the fields; not on mount, where an edit made before the effect ran would be lost.
+  const shown = useRef(settings);
+  useEffect(() => {
+    if (shown.current === settings) return;
+    shown.current = settings;
+    setFields(settings);
+  }, [settings]);
   const set = <K extends keyof ServerViewSettings>(key: K, value: ServerViewSettings[K]) => {
     setFields((f) => ({ ...f, [key]: value }));
     setStatus({ kind: 'idle' });
