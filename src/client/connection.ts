@@ -439,10 +439,21 @@ export class PersistentChatConnection {
     const attempt = new AbortController();
     this.connecting = attempt;
     this.streamResumeId = this.lastEventId;
-    const result = await connectToSSE(this.projectId, { ...this.connectOptions(), signal: attempt.signal });
+    const result = await connectToSSE(this.projectId, {
+      ...this.connectOptions(),
+      signal: attempt.signal,
+      // a refusal learnt after the attempt was abandoned (we stepped down meanwhile) still counts
+      onRetryAfter: (ms) => {
+        this.notBefore = Math.max(this.notBefore ?? 0, this.clock.now() + ms);
+      },
+    });
     if (this.connecting === attempt) this.connecting = undefined;
     if (term !== this.term) {
       result.stream?.close(); // deposed or suspended meanwhile
+      // but a refusal still tells when this tab may come back
+      if (result.mode === 'follower' && result.retryAfterMs !== undefined) {
+        this.notBefore = Math.max(this.notBefore ?? 0, this.clock.now() + result.retryAfterMs);
+      }
       return;
     }
     if (result.mode === 'leader' && result.stream) {

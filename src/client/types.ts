@@ -93,4 +93,6 @@ export interface ConnectOptions {
   clock?: Clock;
   /** abandons the attempt: a stream still opening is closed (result 'failed') */
   signal?: AbortSignal;
+  /** told of every refusal's Retry-After, even one learnt after the attempt was abandoned */
+  onRetryAfter?: (ms: number) => void;
 }

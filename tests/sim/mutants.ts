@@ -178,14 +178,25 @@ export const MUTANTS: Mutant[] = [
   },
   {
     name: 'ignores-retry-after',
-    what: 'the leader backs off as if a 429 carried no Retry-After',
+    what: 'the leader backs off as if a 429 carried no Retry-After (and forgets any it learnt)',
     invariant: 'retry-after',
-    apply: () =>
-      patch(PersistentChatConnection.prototype, 'scheduleRetry', (orig) =>
+    apply() {
+      const a = patch(PersistentChatConnection.prototype, 'scheduleRetry', (orig) =>
         function (this: Record<string, unknown>, ...args: unknown[]) {
           return orig.call(this, args[0], undefined, args[2]);
         },
-      ),
+      );
+      const b = patch(PersistentChatConnection.prototype, 'openStream', (orig) =>
+        function (this: Record<string, unknown>, ...args: unknown[]) {
+          this['notBefore'] = undefined;
+          return orig.apply(this, args);
+        },
+      );
+      return () => {
+        a();
+        b();
+      };
+    },
     scenarios: [limitReached('locks'), limitReached('broadcast')],
   },
   {

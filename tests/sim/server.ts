@@ -109,9 +109,9 @@ export class SimServer {
     });
   }
 
-  private refuse(tab: SimTabCore, method: 'GET' | 'HEAD'): Record<string, string> {
+  private refuse(tab: SimTabCore, method: 'GET' | 'HEAD', told = true): Record<string, string> {
     this.refusals += 1;
-    this.observer.onAnswer(tab, this.kernel.now + this.cfg.retryAfterSec * 1000, method);
+    if (told) this.observer.onAnswer(tab, this.kernel.now + this.cfg.retryAfterSec * 1000, method);
     this.log(`server 429 to ${tab.id} (count ${this.count()}/${this.cfg.limit}, Retry-After ${this.cfg.retryAfterSec}s)`);
     return this.refusalHeaders();
   }
@@ -164,9 +164,15 @@ export class SimServer {
         return;
       }
       if (this.count() >= this.cfg.limit) {
-        const headers = this.refuse(tab, 'GET');
+        const headers = this.refuse(tab, 'GET', false);
         const body = this.refusalBody();
-        tab.post(this.latency(), () => onResponse({ status: 429, headers, body }));
+        const deadline = this.kernel.now + this.cfg.retryAfterSec * 1000;
+        tab.post(this.latency(), () => {
+          // given to the tab only if it still waited for the answer (not if it had closed the
+          // EventSource or aborted the fetch meanwhile)
+          if (!cancelled) this.observer.onAnswer(tab, deadline, 'GET');
+          onResponse({ status: 429, headers, body });
+        });
         return;
       }
       this.accepts += 1;

@@ -102,8 +102,13 @@ export function connectWithEventSource(projectId: string, options: ConnectOption
   }
   // After the browser gave up on a response (non-200): ask why. When even that fails, the
   // server may have said 429 with a Retry-After we cannot read: assume the default one.
-  const probeRefusal = async (): Promise<SSEConnectionResult> => {
+  const probe = async (): Promise<SSEConnectionResult> => {
     const r = await probeLimit(fetchFn, probeUrl, probeOpts);
+    if (r.mode === 'follower' && r.retryAfterMs !== undefined) options.onRetryAfter?.(r.retryAfterMs);
+    return r;
+  };
+  const probeRefusal = async (): Promise<SSEConnectionResult> => {
+    const r = await probe();
     return r.mode === 'failed' && r.status === undefined && r.retryAfterMs === undefined
       ? { ...r, retryAfterMs: probeOpts.defaultRetryAfterMs, reason: `${r.reason ?? 'refused'} (assuming the default Retry-After)` }
       : r;
@@ -135,7 +140,7 @@ export function connectWithEventSource(projectId: string, options: ConnectOption
       failing = true;
       clock.clearTimeout(timer);
       handle.close();
-      const probed = timedOut ? await probeLimit(fetchFn, probeUrl, probeOpts) : await probeRefusal();
+      const probed = timedOut ? await probe() : await probeRefusal();
       if (settled) return;
       if (timedOut && probed.mode !== 'follower') {
         settle({ ...probed, mode: 'failed', reason: `Timed out after ${timeoutMs} ms waiting for the stream to open` });

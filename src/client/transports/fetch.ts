@@ -109,6 +109,7 @@ export async function connectWithFetch(projectId: string, options: ConnectOption
   ctrl.abort();
   const headerRetry = parseRetryAfter(res.headers.get('Retry-After'), clock.now());
   if (res.status === 429) {
+    options.onRetryAfter?.(headerRetry ?? retryAfterFromBody(body) ?? options.defaultRetryAfterMs ?? 10_000);
     const bodyMessage =
       typeof body === 'object' && body !== null && typeof (body as Record<string, unknown>)['message'] === 'string'
         ? String((body as Record<string, unknown>)['message'])
