@@ -184,7 +184,18 @@ test('a refused EventSource: error then CLOSED, url unchanged, the server never 
       es.onopen = () => events.push('open');
     });
     await new Promise((r) => setTimeout(r, 200));
-    return { url: es.url, same: es.url === url, withCredentials: es.withCredentials, states, events, final: es.readyState };
+    const desc = Object.getOwnPropertyDescriptor(EventSource.prototype, 'url')!;
+    return {
+      url: es.url,
+      same: es.url === url,
+      withCredentials: es.withCredentials,
+      states,
+      events,
+      final: es.readyState,
+      getter: Function.prototype.toString.call(desc.get),
+      attrs: [desc.enumerable, desc.configurable, desc.set === undefined, typeof desc.get],
+      isEs: es instanceof EventSource && Object.getPrototypeOf(es) === EventSource.prototype,
+    };
   }, server.url);
   expect(got).toEqual({
     url: `${server.url}/sse/ticker?intervalMs=10`,
@@ -193,6 +204,9 @@ test('a refused EventSource: error then CLOSED, url unchanged, the server never 
     states: [0, 2],
     events: ['error'],
     final: 2,
+    getter: 'function get url() { [native code] }',
+    attrs: [true, true, true, 'function'],
+    isEs: true,
   });
   expect(server.requests.slice(seen)).toEqual([]);
   // A second attempt (the fault allowed one) goes to the server as usual.
