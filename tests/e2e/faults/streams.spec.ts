@@ -105,7 +105,7 @@ for (const [kind, file] of [
   });
 }
 
-test("holding back the leader's posts and events: the follower's watchdog pings, then everything held arrives in order", async ({ context, extensionId, tabIdOf, snapshot }) => {
+test("holding back the leader's posts and events: the follower's watchdog pings, takes over, and no message is lost or doubled", async ({ context, extensionId, tabIdOf, snapshot }) => {
   const projectId = projectOf();
   const leader = await context.newPage();
   const warnings = collectWarnings(leader);
@@ -146,11 +146,16 @@ test("holding back the leader's posts and events: the follower's watchdog pings,
   expect(ping.t - t0).toBeGreaterThanOrEqual(4000);
   expect(ping.t - t0).toBeLessThan(9000);
   expect((await heard()).filter((m) => m.from === leaderId && m.t > t0 + 300 && m.t < ping.t)).toEqual([]);
-  expect(await texts(leader)).toEqual(['m1']); // the leader's own events are held too
-  // After the hold: what was held arrives, in order, once.
-  await expect.poll(() => texts(leader), { timeout: 15_000 }).toEqual(['m1', 'm2', 'm3']);
+  // Nothing from the leader reached the follower before its ping (the leader's own events are held too).
+  // No pong comes either: the follower takes over (steals the lock) and opens its own stream: failover.
+  await expect(follower.getByTestId('role')).toHaveText('leader', { timeout: 8000 });
+  expect(Date.now() - t0).toBeLessThan(9000); // during the hold
+  // After the hold: every message once, in order, in both tabs (the new leader resumed from the last id it had).
   await expect.poll(() => texts(follower), { timeout: 15_000 }).toEqual(['m1', 'm2', 'm3']);
-  // (The follower may have taken over meanwhile and relayed m2, m3 to the held leader: that is the takeover logic at work.)
+  await expect.poll(() => texts(leader), { timeout: 15_000 }).toEqual(['m1', 'm2', 'm3']);
+  await postMessage(demo.url, projectId, 'm4');
+  await expect.poll(() => texts(leader)).toEqual(['m1', 'm2', 'm3', 'm4']);
+  await expect.poll(() => texts(follower)).toEqual(['m1', 'm2', 'm3', 'm4']);
   await expect.poll(async () => (await snapshot()).faults?.length).toBe(0);
   // The project settles on one leader.
   await expect
