@@ -670,10 +670,13 @@ export class PersistentChatConnection {
         // the oldest point any other tab knows, so that none of them misses anything
         if (this.resumeWait !== undefined) this.resumeWait.id = olderId(this.resumeWait.id, m.lastEventId);
         else if (!this.isLeading()) this.resumeHint = olderId(this.resumeHint, m.lastEventId);
-        else if (this.lastEventId === undefined && this.streamState !== 'open') {
-          // We lead without knowing where the stream is, and it is not open yet: resume there.
+        else if (this.lastEventId === undefined) {
+          // We lead without knowing where the stream is (nothing delivered yet): resume there.
+          // An attempt in progress or the browser's reconnect is redone from it when it opens;
+          // a stream already open (fresh) is reopened from it now.
           this.lastEventId = m.lastEventId;
           this.lastRelayedId = m.lastEventId;
+          if (this.streamState === 'open') this.reopenedFresh(this.term);
         }
         return;
       case 'leader-status':
