@@ -56,6 +56,8 @@ export function SettingsView() {
       <h2>Capture</h2>
       {field('previewBytes', 'Preview size (characters)', 'How much of each message’s data the page script keeps (0–65536).', true)}
       {field('logEntries', 'Log entries kept', 'Events the extension keeps; the oldest go first (1000–1000000).', true)}
+      <h2>Server view</h2>
+      <p class="muted">Per project, in the Project view (“Server view settings”): the server’s monitoring URL and where the user id comes from. Kept by the panel in browser.storage.sync.</p>
       <div class="field">
         <button type="submit" data-testid="settings-save" disabled={status.kind === 'saving'}>Save</button>
         {status.kind === 'saved' && <span role="status" data-testid="settings-status"> Saved.</span>}
