@@ -16,7 +16,7 @@
 import { LIMITS } from '../shared/constants';
 import { emit, getPreviewBytes, nextId, now } from './context';
 import { nativeGetter, read } from './dom';
-import { markApplied, onFaultsChanged, refuseFetch, takeOneShots, type ActiveFault } from './faults';
+import { activeFaults, announce, delayOf, markApplied, onFaultsChanged, refuseFetch, takeOneShots, type ActiveFault } from './faults';
 import { safely } from './guard';
 import { HeaderPicker, isEventStream, normalizeMethod } from './fetch-headers';
 import { dataProperty } from './lock-options';
@@ -81,6 +81,7 @@ export function installFetch(win: Window & typeof globalThis): void {
   /** Page readers of dropped streams: their reads fail as after a network error. */
   const dropped: WeakSet<object> = new NativeWeakSet();
   let readWrapped = false;
+  const setTimer = win.setTimeout;
   const Registry = typeof win.FinalizationRegistry === 'function' ? win.FinalizationRegistry : null;
 
   /** Page-visible streams and readers of instrumented bodies -> our clone. */
@@ -196,9 +197,28 @@ export function installFetch(win: Window & typeof globalThis): void {
     readWrapped = true;
     wrapMethod(defaultReaderProto, 'read', {
       instead: (thisArg) =>
-        isObjectLike(thisArg) && wsHas(dropped, thisArg)
-          ? { value: apply(promiseReject, NativePromise, [construct(NativeTypeError, ['network error'])]) }
-          : null,
+        safely('fetch:fault-read', () => {
+          if (!isObjectLike(thisArg)) return null;
+          if (wsHas(dropped, thisArg)) return { value: apply(promiseReject, NativePromise, [construct(NativeTypeError, ['network error'])]) };
+          const s = wmGet(byPageObject, thisArg);
+          const d = s && !s.ended ? delayOf(s.id) : null;
+          if (!d) return null;
+          // Delay: the page's read settles `delayMs` after the native one did, with the same result.
+          announce(d);
+          const nativeRead = apply(read_, thisArg, []) as Promise<ReadableStreamReadResult<Uint8Array>>;
+          const later = (fn: () => void): void => {
+            apply(setTimer, win, [fn, d.delayMs]);
+          };
+          return {
+            value: new NativePromise<ReadableStreamReadResult<Uint8Array>>((resolve, reject) =>
+              observe(
+                nativeRead,
+                (result) => later(() => resolve(result)),
+                (error) => later(() => reject(error)),
+              ),
+            ),
+          };
+        }) ?? null,
     });
   }
 
@@ -221,6 +241,11 @@ export function installFetch(win: Window & typeof globalThis): void {
 
   onFaultsChanged(() =>
     safely('fetch:faults', () => {
+      const list = activeFaults();
+      for (let i = 0; i < list.length; i++) {
+        const f = list[i] as ActiveFault;
+        if (f.kind === 'delay' && f.conn !== null && byId[f.conn]) ensureReadWrapper();
+      }
       const shots = takeOneShots();
       for (let i = 0; i < shots.length; i++) {
         const f = shots[i] as ActiveFault;

@@ -230,3 +230,44 @@ test('requests are validated and only taken from extension pages', async ({ cont
   // A web page cannot reach the worker at all (no externally_connectable); the relay never forwards such requests.
   expect(await page.evaluate(() => typeof (globalThis as { chrome?: { runtime?: { sendMessage?: unknown } } }).chrome?.runtime?.sendMessage)).toBe('undefined');
 });
+
+test('delaying a fetch stream delays what the page reads by the time asked, in order, none lost', async ({ context, extensionId, tabIdOf, server, snapshot }) => {
+  const page = await context.newPage();
+  const warnings = collectWarnings(page);
+  await page.goto(`${server.url}/plain.html`);
+  await page.evaluate((base) => {
+    const w = window as unknown as { __got: { n: number; at: number }[] };
+    w.__got = [];
+    void (async () => {
+      const r = await fetch(`${base}/sse/ticker?intervalMs=100`, { headers: { Accept: 'text/event-stream' } });
+      const reader = r.body!.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        for (const m of buffer.matchAll(/data: \{"n":(\d+)\}\n\n/g)) w.__got.push({ n: Number(m[1]), at: Date.now() });
+        buffer = buffer.slice(buffer.lastIndexOf('\n\n') + 2);
+      }
+    })();
+  }, server.url);
+  const got = () => page.evaluate(() => (window as unknown as { __got: { n: number; at: number }[] }).__got);
+  await expect.poll(async () => (await got()).length).toBeGreaterThan(3);
+  const tabId = await tabIdOf(page);
+  const conn = (await snapshot()).connections.find((c) => c.tabId === tabId && c.state === 'open' && c.transport === 'fetch');
+  const ext = await extensionPage(context, extensionId, tabId);
+  const fault = await addFault(ext, { kind: 'delay', tabId, connectionId: conn!.id, delayMs: 1500 });
+  await expect.poll(() => warnings.length).toBe(1);
+  const before = (await got()).length;
+  await page.waitForTimeout(3000);
+  const during = await got();
+  const gaps = during.slice(before - 1).map((m, i, a) => (i === 0 ? 0 : m.at - a[i - 1]!.at));
+  expect(Math.max(...gaps)).toBeGreaterThanOrEqual(1300);
+  await request(ext, { kind: 'fault:clear', id: fault.id });
+  await page.waitForTimeout(2500);
+  const all = await got();
+  expect(all.map((m) => m.n)).toEqual(all.map((_, i) => all[0]!.n + i));
+  const tail = all.slice(-5).map((m, i, a) => (i === 0 ? 0 : m.at - a[i - 1]!.at));
+  expect(Math.max(...tail)).toBeLessThan(600);
+});
