@@ -154,6 +154,8 @@ export class PersistentChatConnection {
   private resumeHint: string | undefined;
   /** the leader we told our resume point */
   private resumeToldTo: string | undefined;
+  /** a rival leader's relays we could not place while leading (see becomeFollower) */
+  private rivalRelays: ChannelMessage[] = [];
   /** relays held back while a resync is awaited */
   private held: Array<{ id?: string; event: string; raw: string }> = [];
   private holdTimer: unknown;
@@ -319,6 +321,7 @@ export class PersistentChatConnection {
     if (this.leaderRetryAt !== undefined) this.notBefore = Math.max(this.notBefore ?? 0, this.leaderRetryAt);
     this.leaderRetryAt = undefined;
     if (this.lastEventId === undefined) this.lastEventId = olderId(this.leaderLastEventId, this.resumeHint);
+    this.rivalRelays = [];
     // Relays held for a resync: our own stream replays them, in order, from lastEventId.
     if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
@@ -405,6 +408,8 @@ export class PersistentChatConnection {
     if (this.leaderStatus === undefined) this.post({ type: 'hello', from: this.tabId });
     this.setRole('follower', 'follower');
     this.watchdog.start();
+    // Relays of the leader that replaced us, received while we still thought we led.
+    for (const m of this.rivalRelays.splice(0)) this.onChannelMessage(m);
     this.updateFollowerBanner();
     this.settle();
     this.notify();
@@ -626,6 +631,11 @@ export class PersistentChatConnection {
             (this.lastEventId === undefined
               ? m.prevId === undefined || !this.seen.has(m.prevId)
               : m.prevId === this.lastEventId || isNextId(m.id, this.lastEventId));
+          if (!next && m.id !== undefined && !this.seen.has(m.id) && (this.lastEventId === undefined || idAfter(m.id, this.lastEventId))) {
+            // cannot place it yet: if we turn out to be the stale one and step down, it is ours
+            this.rivalRelays.push(m);
+            if (this.rivalRelays.length > (this.opts.recentCapacity ?? 500)) this.rivalRelays.shift();
+          }
           if (next && m.id !== undefined) {
             this.seen.add(m.id);
             // relay it too: a tab that opened after the rival posted it has it from no one else
