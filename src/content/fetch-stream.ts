@@ -16,7 +16,7 @@
 import { LIMITS } from '../shared/constants';
 import { emit, getPreviewBytes, nextId, now } from './context';
 import { nativeGetter, read } from './dom';
-import { activeFaults, announce, delayOf, markApplied, onFaultsChanged, refuseFetch, takeOneShots, type ActiveFault } from './faults';
+import { activeFaults, announce, delayOf, holdBack, isHolding, markApplied, onFaultsChanged, refuseFetch, takeOneShots, type ActiveFault } from './faults';
 import { safely } from './guard';
 import { HeaderPicker, isEventStream, normalizeMethod } from './fetch-headers';
 import { dataProperty } from './lock-options';
@@ -31,6 +31,7 @@ import {
   NativeWeakMap,
   NativeWeakSet,
   nullObject,
+  ownKeys,
   slice,
   observe,
   wmGet,
@@ -201,6 +202,19 @@ export function installFetch(win: Window & typeof globalThis): void {
           if (!isObjectLike(thisArg)) return null;
           if (wsHas(dropped, thisArg)) return { value: apply(promiseReject, NativePromise, [construct(NativeTypeError, ['network error'])]) };
           const s = wmGet(byPageObject, thisArg);
+          if (s && !s.ended && isHolding()) {
+            // Hold: what the page reads now is handed over when the hold ends, in order with the tab's other held deliveries.
+            const held = apply(read_, thisArg, []) as Promise<ReadableStreamReadResult<Uint8Array>>;
+            return {
+              value: new NativePromise<ReadableStreamReadResult<Uint8Array>>((resolve, reject) =>
+                observe(
+                  held,
+                  (result) => (isHolding() ? holdBack(() => resolve(result)) : resolve(result)),
+                  (error) => (isHolding() ? holdBack(() => reject(error)) : reject(error)),
+                ),
+              ),
+            };
+          }
           const d = s && !s.ended ? delayOf(s.id) : null;
           if (!d) return null;
           // Delay: the page's read settles `delayMs` after the native one did, with the same result.
@@ -245,6 +259,7 @@ export function installFetch(win: Window & typeof globalThis): void {
       for (let i = 0; i < list.length; i++) {
         const f = list[i] as ActiveFault;
         if (f.kind === 'delay' && f.conn !== null && byId[f.conn]) ensureReadWrapper();
+        if (f.kind === 'hold' && ownKeys(byId).length > 0) ensureReadWrapper();
       }
       const shots = takeOneShots();
       for (let i = 0; i < shots.length; i++) {

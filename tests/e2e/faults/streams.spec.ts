@@ -105,14 +105,15 @@ for (const [kind, file] of [
   });
 }
 
-test("holding back the leader's posts and events: the follower's watchdog pings, takes over, and no message is lost or doubled", async ({ context, extensionId, tabIdOf, snapshot }) => {
+for (const file of ['chat.html', 'fetch.html'] as const) {
+test(`holding back the leader's posts and events (${file === 'fetch.html' ? 'fetch' : 'EventSource'}): the follower's watchdog pings, takes over, and no message is lost or doubled`, async ({ context, extensionId, tabIdOf, snapshot }) => {
   const projectId = projectOf();
   const leader = await context.newPage();
   const warnings = collectWarnings(leader);
-  await openChat(leader, projectId);
+  await openChat(leader, projectId, file);
   await expect(leader.getByTestId('state')).toContainText('stream open');
   const follower = await context.newPage();
-  await openChat(follower, projectId, 'chat.html', 'b');
+  await openChat(follower, projectId, file, 'b');
   await expect(follower.getByTestId('role')).toHaveText('follower');
   await expect(follower.getByTestId('state')).toContainText("leader's stream connected");
   // Test instrumentation: a channel of our own in the follower's page hears every post of the project's channel.
@@ -163,6 +164,7 @@ test("holding back the leader's posts and events: the follower's watchdog pings,
     .toBe('follower,leader');
   void fault;
 });
+}
 
 test('delaying a connection delays every event by the time asked, in order, none lost; clearing it ends the delay', async ({ context, extensionId, tabIdOf, server, snapshot }) => {
   const page = await context.newPage();
