@@ -15,8 +15,9 @@ export default defineConfig({
     sourcemap: false,
     rollupOptions: {
       // The panel page is only referenced from devtools.ts via
-      // chrome.devtools.panels.create, so Vite must be told to emit it.
-      input: { panel: 'src/panel/panel.html' },
+      // chrome.devtools.panels.create, so Vite must be told to emit it; the
+      // faults page is the fault-injection view opened on its own.
+      input: { panel: 'src/panel/panel.html', faults: 'src/panel/faults/faults.html' },
     },
   },
   server: { port: 5173, strictPort: true, hmr: false },
