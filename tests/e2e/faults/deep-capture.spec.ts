@@ -87,10 +87,18 @@ test('deep capture sees a named event the page never listens to, with status and
     await new Promise<void>((r) => (es.onmessage = () => ++n === 2 && r()));
     es.close();
   }, server.url);
-  const rows = ext.getByTestId('deep-events').locator('tbody tr');
-  await expect(rows.filter({ hasText: 'tick' })).toHaveCount(3);
-  for (const row of await rows.filter({ hasText: 'tick' }).all()) await expect(row).toHaveAttribute('data-source', 'network');
-  await expect(ext.locator('[data-testid="deep-events"] tr[data-source="both"]')).toHaveCount(2, { timeout: 10_000 });
+  const table = ext.getByTestId('deep-events');
+  await expect(table.locator('tr[data-source="both"]')).toHaveCount(2, { timeout: 10_000 });
+  const cells = await table.locator('tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [tr.getAttribute('data-source'), tr.children[1]?.textContent, tr.children[2]?.textContent]),
+  );
+  expect(cells).toEqual([
+    ['network', 'tick', '1'],
+    ['network', 'tick', '2'],
+    ['network', 'tick', '3'],
+    ['both', 'message', '1'],
+    ['both', 'message', '2'],
+  ]);
 
   await ext.getByTestId('deep-toggle').click();
   await expect(ext.getByTestId('deep-toggle')).toHaveText('Start deep capture');
