@@ -56,8 +56,12 @@ const pageVisible = signal(typeof document === 'undefined' || document.visibilit
 /** The panel can be seen: its page is visible and DevTools shows it. */
 export const panelVisible = signal(true);
 
+/** Why the panel counts as hidden (for the status line and tests): DevTools hid it, or its page is hidden. */
+export const hiddenBy = signal<'devtools' | 'page' | null>(null);
+
 function updateVisible(): void {
   panelVisible.value = panelShown.value && pageVisible.value;
+  hiddenBy.value = !panelShown.value ? 'devtools' : !pageVisible.value ? 'page' : null;
 }
 
 export function watchPanelVisibility(): void {

@@ -20,7 +20,7 @@ import {
   type ServerViewSettings,
   type UserIdSource,
 } from '../model/server-view';
-import { fetchServerList, loadServerViewSettings, panelVisible, resolveUserId, saveServerViewSettings } from '../server-view';
+import { fetchServerList, hiddenBy, loadServerViewSettings, panelVisible, resolveUserId, saveServerViewSettings } from '../server-view';
 
 type PollState =
   | { kind: 'idle' }
@@ -336,7 +336,9 @@ export function ServerView({ snapshot, project, tabId, now }: { snapshot: Snapsh
           Off for this project. Turn it on below to ask the server which of this user's connections it holds (who holds the others after a 429).
         </p>
       ) : !panelVisible.value ? (
-        <p class="muted" data-testid="server-status" data-state="hidden">Paused while the panel is hidden.</p>
+        <p class="muted" data-testid="server-status" data-state="hidden" data-hidden-by={hiddenBy.value ?? undefined}>
+          Paused while the panel is hidden{hiddenBy.value === 'page' ? ' (its window is hidden or minimized)' : ''}.
+        </p>
       ) : (
         <>
           <StatusLine state={state} now={now} onRefresh={refresh} />
