@@ -12,6 +12,7 @@ export const VIEWS = [
   { id: 'log', label: 'Event log' },
   { id: 'rate-limits', label: 'Rate limits' },
   { id: 'channels', label: 'Channels & locks' },
+  { id: 'faults', label: 'Faults' },
   { id: 'settings', label: 'Settings' },
 ] as const;
 

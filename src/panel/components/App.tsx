@@ -10,6 +10,8 @@ import { Overview } from './Overview';
 import { ProjectView } from './ProjectView';
 import { RateLimitsView } from './RateLimitsView';
 import { SettingsView } from './SettingsView';
+import { FaultsView } from '../faults/FaultsView';
+import { logEntries } from '../model/log-view';
 import { Toolbar } from './Toolbar';
 
 export interface AppProps {
@@ -104,6 +106,9 @@ function ViewBody({ store, ui, bodies, bodiesAvailable }: AppProps) {
       return <RateLimitsView snapshot={snapshot} now={now} bodies={bodies.value} bodiesAvailable={bodiesAvailable} />;
     case 'channels':
       return <ChannelsLocksView snapshot={snapshot} now={now} tabId={tabId} />;
+    case 'faults':
+      // The page events are read only while deep capture has events to merge.
+      return <FaultsView tabId={store.tabId} snapshot={snapshot} pageEvents={() => logEntries(store.data.value.log)} />;
     default:
       return null;
   }
