@@ -40,23 +40,13 @@ import {
 import { wrapGetter } from './native-look';
 import { dataProperty } from './lock-options';
 
-export type FaultKind = 'refuse' | 'drop' | 'end' | 'hold' | 'delay';
+import type { FaultKind, PageFault } from '../shared/protocol';
+
+export type { FaultKind };
 export type HitKind = 'eventsource' | 'fetch' | 'head' | 'drop' | 'end' | 'hold' | 'delay';
 
-export interface ActiveFault {
-  id: string;
-  kind: FaultKind;
-  projectKey: string | null;
-  queryParams: string[];
-  conn: number | null;
-  remaining: number;
-  retryAfterSec: number;
-  limit: number;
-  current: number;
-  until: number;
-  delayMs: number;
-  description: string;
-}
+/** A fault as the page script holds it: exactly what the worker sends (type only: no validator here). */
+export type ActiveFault = PageFault;
 
 interface Env {
   win: Window & typeof globalThis;
