@@ -1,4 +1,5 @@
 import type { AdmitResult, ChatMessage, ConnectionInfo, LimitStore, MessageBus } from './store-types.js';
+import { ProjectListeners } from './listeners.js';
 
 /** Limits kept in this process. Node runs one request handler at a time, so admit is atomic. */
 export class MemoryLimitStore implements LimitStore {
@@ -56,7 +57,7 @@ export class MemoryLimitStore implements LimitStore {
 export class MemoryMessageBus implements MessageBus {
   private readonly seq = new Map<string, number>();
   private readonly history = new Map<string, ChatMessage[]>();
-  private readonly listeners = new Map<string, Set<(m: ChatMessage) => void>>();
+  private readonly listeners = new ProjectListeners();
 
   constructor(private readonly historySize: number) {}
 
@@ -68,7 +69,7 @@ export class MemoryMessageBus implements MessageBus {
     h.push(msg);
     if (h.length > this.historySize) h.splice(0, h.length - this.historySize);
     this.history.set(projectId, h);
-    for (const l of [...(this.listeners.get(projectId) ?? [])]) l(msg);
+    this.listeners.emit(projectId, msg);
     return Promise.resolve(msg);
   }
 
@@ -81,16 +82,7 @@ export class MemoryMessageBus implements MessageBus {
   }
 
   subscribe(projectId: string, listener: (msg: ChatMessage) => void): () => void {
-    let set = this.listeners.get(projectId);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(projectId, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(projectId) === set) this.listeners.delete(projectId);
-    };
+    return this.listeners.add(projectId, listener);
   }
 
   close(): Promise<void> {

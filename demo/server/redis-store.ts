@@ -1,5 +1,6 @@
 import { createClient, ErrorReply } from 'redis';
 import { StoreUnavailableError, type AdmitResult, type ChatMessage, type ConnectionInfo, type LimitStore, type MessageBus } from './store-types.js';
+import { ProjectListeners } from './listeners.js';
 
 export interface RedisConnectOptions {
   /** longest wait between reconnect attempts (ms), default 1000 */
@@ -300,7 +301,7 @@ const CATCH_UP_RETRY_MS = 200;
  * streams it holds nor the clients' de-duplication drop new messages as already seen.
  */
 export class RedisMessageBus implements MessageBus {
-  private readonly listeners = new Map<string, Set<(m: ChatMessage) => void>>();
+  private readonly listeners = new ProjectListeners();
   private readonly highest = new Map<string, number>();
   private constructor(
     private readonly client: RedisClient,
@@ -340,7 +341,7 @@ export class RedisMessageBus implements MessageBus {
 
   private emit(msg: ChatMessage): void {
     this.seen(msg.projectId, msg.id);
-    for (const l of [...(this.listeners.get(msg.projectId) ?? [])]) l(msg);
+    this.listeners.emit(msg.projectId, msg);
   }
 
   /**
@@ -356,7 +357,7 @@ export class RedisMessageBus implements MessageBus {
       // the command connection may still be reconnecting: try again for a few seconds
       for (let attempt = 1; attempt <= CATCH_UP_ATTEMPTS && !this.closed; attempt += 1) {
         try {
-          for (const projectId of [...this.listeners.keys()]) {
+          for (const projectId of this.listeners.projects()) {
             const after = this.highest.get(projectId);
             if (after === undefined) continue;
             const missed = await this.since(projectId, after);
@@ -416,16 +417,7 @@ export class RedisMessageBus implements MessageBus {
   }
 
   subscribe(projectId: string, listener: (msg: ChatMessage) => void): () => void {
-    let set = this.listeners.get(projectId);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(projectId, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(projectId) === set) this.listeners.delete(projectId);
-    };
+    return this.listeners.add(projectId, listener);
   }
 
   private closed = false;
