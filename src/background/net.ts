@@ -51,8 +51,11 @@ export interface ResponseFacts {
   accept: string | undefined;
   status: number;
   hints: ServerHints;
-  /** The URL is one the page opened an SSE connection to in this tab. */
-  knownSseUrl: boolean;
+  /**
+   * The URL is one the page opened an SSE connection to in this tab. Asked
+   * last, and only when the headers did not settle it: it scans the connections.
+   */
+  knownSseUrl: () => boolean;
 }
 
 /** Does this response belong to SSE activity (a stream, a refusal of one, or a probe)? */
@@ -60,5 +63,5 @@ export function isSseResponse(f: ResponseFacts): boolean {
   if (f.hints.contentType.toLowerCase().startsWith('text/event-stream')) return true;
   if (f.accept?.toLowerCase().includes('text/event-stream')) return true;
   if (f.hints.limit !== null || f.hints.current !== null) return true;
-  return f.knownSseUrl;
+  return f.knownSseUrl();
 }

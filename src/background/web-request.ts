@@ -31,7 +31,7 @@ export function registerWebRequest(store: Store): void {
       accepts.delete(d.requestId);
       const at = Date.now();
       const hints = serverHints(d.responseHeaders, at);
-      const knownSseUrl = [...store.state.connections.values()].some((c) => c.tabId === d.tabId && c.url === d.url);
+      const knownSseUrl = () => [...store.state.connections.values()].some((c) => c.tabId === d.tabId && c.url === d.url);
       if (!isSseResponse({ method: d.method, accept, status: d.statusCode, hints, knownSseUrl })) return;
       store.dispatch({
         kind: 'net:response',

@@ -26,15 +26,15 @@ describe('server hints and classification', () => {
     expect(serverHints(headers, 0)).toEqual({ retryAfterMs: 10_000, limit: 5, current: 5, contentType: 'application/json' });
   });
   it('a 429 with X-SSE headers is SSE activity; a plain JSON 200 is not', () => {
-    expect(isSseResponse({ method: 'GET', accept: undefined, status: 429, hints: serverHints(headers, 0), knownSseUrl: false })).toBe(true);
-    expect(isSseResponse({ method: 'GET', accept: 'application/json', status: 200, hints: serverHints([{ name: 'content-type', value: 'application/json' }], 0), knownSseUrl: false })).toBe(false);
+    expect(isSseResponse({ method: 'GET', accept: undefined, status: 429, hints: serverHints(headers, 0), knownSseUrl: () => false })).toBe(true);
+    expect(isSseResponse({ method: 'GET', accept: 'application/json', status: 200, hints: serverHints([{ name: 'content-type', value: 'application/json' }], 0), knownSseUrl: () => false })).toBe(false);
   });
   it('an event-stream request or response is SSE activity', () => {
-    expect(isSseResponse({ method: 'GET', accept: 'text/event-stream', status: 500, hints: serverHints([], 0), knownSseUrl: false })).toBe(true);
-    expect(isSseResponse({ method: 'GET', accept: '*/*', status: 200, hints: serverHints([{ name: 'content-type', value: 'text/event-stream; charset=utf-8' }], 0), knownSseUrl: false })).toBe(true);
+    expect(isSseResponse({ method: 'GET', accept: 'text/event-stream', status: 500, hints: serverHints([], 0), knownSseUrl: () => false })).toBe(true);
+    expect(isSseResponse({ method: 'GET', accept: '*/*', status: 200, hints: serverHints([{ name: 'content-type', value: 'text/event-stream; charset=utf-8' }], 0), knownSseUrl: () => false })).toBe(true);
   });
   it('a HEAD probe of a known stream URL is SSE activity', () => {
-    expect(isSseResponse({ method: 'HEAD', accept: '*/*', status: 429, hints: serverHints([], 0), knownSseUrl: true })).toBe(true);
+    expect(isSseResponse({ method: 'HEAD', accept: '*/*', status: 429, hints: serverHints([], 0), knownSseUrl: () => true })).toBe(true);
   });
 });
 
