@@ -54,8 +54,12 @@ export interface ReduceConfig {
 export const DEFAULT_CONFIG: ReduceConfig = { rules: DEFAULT_RULES, logEntries: BOUNDS.logEntries };
 
 export function reduce(state: State, action: Action, config: ReduceConfig = DEFAULT_CONFIG): State {
-  const rules = config.rules;
-  logCapacity = config.logEntries;
+  const next = apply(state, action, config.rules);
+  evictLog(next, config.logEntries);
+  return next;
+}
+
+function apply(state: State, action: Action, rules: ProjectKeyRules): State {
   switch (action.kind) {
     case 'doc:hello':
       return hello(state, action);
@@ -617,23 +621,21 @@ function checkRetryStorm(state: State, tabId: number, projectKey: string | null,
 // Log and time
 // ---------------------------------------------------------------------------
 
-/** Capacity of the log for the action being reduced (from ReduceConfig). */
-let logCapacity: number = BOUNDS.logEntries;
-
 function appendLog(state: State, entry: Omit<LogEntry, 'seq'>): void {
   const full = { seq: state.seq++, ...entry } as LogEntry;
   state.log.push(full);
   state.logChars += full.preview?.length ?? 0;
-  if (state.log.length <= logCapacity && state.logChars <= BOUNDS.logChars) return;
-  // Evict the oldest entries, at least 1% of the capacity at a time, so the
-  // array is not shifted once per event when the log is full.
-  const minChunk = Math.ceil(logCapacity / 100);
+}
+
+/** Keep the log within its bounds after an action, oldest first out, evictions counted. */
+function evictLog(state: State, capacity: number): void {
+  if (state.log.length <= capacity && state.logChars <= BOUNDS.logChars) return;
+  // Evict at least 1% of the capacity at a time, so the array is not
+  // shifted once per event when the log is full.
+  const minChunk = Math.ceil(capacity / 100);
   let n = 0;
   let chars = state.logChars;
-  while (
-    n < state.log.length - 1 &&
-    (n < minChunk || state.log.length - n > logCapacity || chars > BOUNDS.logChars)
-  ) {
+  while (n < state.log.length - 1 && (n < minChunk || state.log.length - n > capacity || chars > BOUNDS.logChars)) {
     chars -= state.log[n]?.preview?.length ?? 0;
     n++;
   }
