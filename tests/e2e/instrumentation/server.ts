@@ -10,7 +10,8 @@
  *   /fail                    500, text/plain (EventSource fails for good)
  *   /hold                    an event-stream that sends one event and stays open
  *   /ticker?intervalMs=      `id: n` / `data: n` every intervalMs, forever
- *   /open-streams            JSON: how many /hold and /script streams are open now
+ *   /open-streams[?conf=]    JSON: how many /hold and /script streams are open now
+ *                            (with conf: only those whose own conf parameter is that)
  */
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -40,6 +41,15 @@ export interface InstrumentationServer {
 
 export async function startInstrumentationServer(): Promise<InstrumentationServer> {
   let openStreams = 0;
+  /** Open streams by their `conf` query parameter, so a check counts only its own. */
+  const openByConf = new Map<string, number>();
+  const track = (conf: string | null, delta: number): void => {
+    openStreams += delta;
+    if (conf === null) return;
+    const n = (openByConf.get(conf) ?? 0) + delta;
+    if (n === 0) openByConf.delete(conf);
+    else openByConf.set(conf, n);
+  };
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -55,18 +65,19 @@ export async function startInstrumentationServer(): Promise<InstrumentationServe
       const chunkMs = Number(u.searchParams.get('chunkMs') ?? '5');
       const bytes = Buffer.from(body, 'utf8');
       res.writeHead(200, streamHeaders);
-      openStreams++;
+      const conf = u.searchParams.get('conf');
+      track(conf, 1);
       let offset = 0;
       let closed = false;
       req.on('close', () => {
-        if (!closed) openStreams--;
+        if (!closed) track(conf, -1);
         closed = true;
       });
       const step = () => {
         if (closed) return;
         if (offset >= bytes.length) {
           closed = true;
-          openStreams--;
+          track(conf, -1);
           res.end();
           return;
         }
@@ -81,9 +92,10 @@ export async function startInstrumentationServer(): Promise<InstrumentationServe
     if (u.pathname === '/fail') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('no');
     if (u.pathname === '/hold') {
       res.writeHead(200, streamHeaders);
-      openStreams++;
+      const conf = u.searchParams.get('conf');
+      track(conf, 1);
       res.write('id: 1\ndata: held\n\n');
-      req.on('close', () => openStreams--);
+      req.on('close', () => track(conf, -1));
       return;
     }
     if (u.pathname === '/ticker') {
@@ -96,7 +108,8 @@ export async function startInstrumentationServer(): Promise<InstrumentationServe
     }
     if (u.pathname === '/open-streams') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      return void res.end(JSON.stringify({ open: openStreams }));
+      const conf = u.searchParams.get('conf');
+      return void res.end(JSON.stringify({ open: conf === null ? openStreams : (openByConf.get(conf) ?? 0) }));
     }
     const file = path.resolve(PAGES, '.' + decodeURIComponent(u.pathname));
     if (!file.startsWith(PAGES + path.sep)) return void res.writeHead(400).end();

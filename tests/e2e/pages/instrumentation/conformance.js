@@ -34,13 +34,15 @@
     }
     return true;
   };
-  const openStreams = async () => (await (await fetch('/open-streams')).json()).open;
-  const untilNoOpenStreams = async () => {
-    const end = Date.now() + 4000;
-    let n = await openStreams();
+  // Counts only the streams of one check (its `conf` tag): a stream some
+  // other check left to the garbage collector must not decide this one.
+  const openStreams = async (conf) => (await (await fetch('/open-streams?conf=' + encodeURIComponent(conf))).json()).open;
+  const untilNoOpenStreams = async (conf) => {
+    const end = Date.now() + 8000;
+    let n = await openStreams(conf);
     while (n !== 0 && Date.now() < end) {
       await sleep(50);
-      n = await openStreams();
+      n = await openStreams(conf);
     }
     return n;
   };
@@ -740,12 +742,12 @@
       const reader = r.body.getReader();
       const first = new TextDecoder().decode((await reader.read()).value);
       await reader.cancel();
-      return [first, await untilNoOpenStreams()];
+      return [first, await untilNoOpenStreams('reader-cancel')];
     });
     await recordAsync('fetch.bodyCancelCloses', async () => {
       const r = await fetch('/hold?conf=body-cancel');
       await r.body.cancel();
-      return [r.bodyUsed, await untilNoOpenStreams()];
+      return [r.bodyUsed, await untilNoOpenStreams('body-cancel')];
     });
     await recordAsync('fetch.breakCloses', async () => {
       const r = await fetch('/hold?conf=break');
@@ -754,7 +756,7 @@
         chunks += chunk.length > 0 ? 1 : 0;
         break;
       }
-      return [chunks, await untilNoOpenStreams()];
+      return [chunks, await untilNoOpenStreams('break')];
     });
     await recordAsync('fetch.abortCloses', async () => {
       const ctrl = new AbortController();
@@ -769,7 +771,7 @@
       } catch (e) {
         outcome = e.name;
       }
-      return [outcome, await untilNoOpenStreams()];
+      return [outcome, await untilNoOpenStreams('abort')];
     });
   }
 
