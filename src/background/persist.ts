@@ -3,6 +3,13 @@
  * worker carries on where it was. The core (everything but the log) is one
  * key; the log is kept in chunks of LOG_CHUNK entries by sequence number, so
  * a write touches only the chunks that changed.
+ *
+ * Values are written as JSON strings: the extension API converts a string to
+ * the browser's value type with one copy, but an object property by property,
+ * which cost the worker far more than building its state. The entries of a
+ * chunk are turned into JSON once each (see ChunkEncoder), however often the
+ * chunk is written while it fills. Values written as objects by an older
+ * version still restore.
  */
 import type { LogEntry } from '../shared/protocol';
 import { emptyState, type State } from './state';
@@ -50,6 +57,67 @@ export function serializeCore(s: State): PersistedCore {
   };
 }
 
+/** The core as stored: a JSON string of serializeCore. */
+export function encodeCore(s: State): string {
+  return JSON.stringify(serializeCore(s));
+}
+
+/**
+ * JSON of log chunks, kept for the chunks written last: a chunk that is
+ * written again (it was still filling) only encodes the entries added since.
+ * The log's entries never change once appended, and their sequence numbers
+ * only grow, so a chunk whose first entries are the ones encoded before
+ * (same first and same n-th sequence number) starts with the same JSON.
+ */
+export class ChunkEncoder {
+  private cache = new Map<number, { firstSeq: number; lastSeq: number; count: number; json: string }>();
+  /** Entries turned into JSON so far (for tests). */
+  encoded = 0;
+
+  /** `entries` (all of chunk `chunk`, in log order, non-empty) as a JSON array. */
+  encode(chunk: number, entries: readonly LogEntry[]): string {
+    const hit = this.cache.get(chunk);
+    let json = '';
+    let from = 0;
+    if (
+      hit &&
+      hit.count <= entries.length &&
+      entries[0]?.seq === hit.firstSeq &&
+      entries[hit.count - 1]?.seq === hit.lastSeq
+    ) {
+      json = hit.json;
+      from = hit.count;
+    }
+    const parts: string[] = [];
+    for (let i = from; i < entries.length; i++) parts.push(JSON.stringify(entries[i]));
+    this.encoded += entries.length - from;
+    if (parts.length > 0) json = json === '' ? parts.join(',') : `${json},${parts.join(',')}`;
+    const last = entries[entries.length - 1];
+    const first = entries[0];
+    if (first && last) {
+      this.cache.set(chunk, { firstSeq: first.seq, lastSeq: last.seq, count: entries.length, json });
+      // Only the newest chunks are written again; older ones are full.
+      for (const n of this.cache.keys()) if (n < chunk - 1) this.cache.delete(n);
+    }
+    return `[${json}]`;
+  }
+
+  /** Forget everything (the log was cleared or rebuilt). */
+  reset(): void {
+    this.cache.clear();
+  }
+}
+
+/** A stored value that should hold JSON: a string is parsed, anything else is taken as it is. */
+function decoded(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Entries of the log that fall in one chunk (the log is ordered by seq). */
 export function chunkEntries(log: readonly LogEntry[], chunk: number): LogEntry[] {
   const lo = chunk * LOG_CHUNK;
@@ -73,8 +141,8 @@ export function chunkEntries(log: readonly LogEntry[], chunk: number): LogEntry[
 /** Rebuild the model from what storage.session holds; a bad or missing core gives an empty model. */
 export function restoreState(items: Record<string, unknown>): State {
   const state = emptyState();
-  const core = items[CORE_KEY] as PersistedCore | undefined;
-  if (!core || core.v !== 1) return state;
+  const core = decoded(items[CORE_KEY]) as PersistedCore | undefined;
+  if (!core || typeof core !== 'object' || core.v !== 1) return state;
   state.tabs = new Map(core.tabs);
   state.docs = new Map(core.docs);
   state.connections = new Map(core.connections);
@@ -94,7 +162,7 @@ export function restoreState(items: Record<string, unknown>): State {
     .filter((n) => Number.isSafeInteger(n))
     .sort((a, b) => a - b);
   for (const n of chunks) {
-    const entries = items[logKey(n)];
+    const entries = decoded(items[logKey(n)]);
     if (Array.isArray(entries)) for (const e of entries as LogEntry[]) state.log.push(e);
   }
   state.logChars = state.log.reduce((n, e) => n + (e.preview?.length ?? 0), 0);

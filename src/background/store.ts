@@ -6,7 +6,7 @@
  */
 import type { LogEntry, PanelMessage, Snapshot } from '../shared/protocol';
 import { buildSnapshot } from './derive';
-import { CORE_KEY, LOG_CHUNK, chunkEntries, chunkOf, logKey, restoreState, serializeCore } from './persist';
+import { CORE_KEY, ChunkEncoder, LOG_CHUNK, chunkEntries, chunkOf, encodeCore, logKey, restoreState } from './persist';
 import { DEFAULT_RULES, type ProjectKeyRules } from './project-key';
 import { reduce, type Action } from './reduce';
 import { BOUNDS, emptyState, type State } from './state';
@@ -50,6 +50,7 @@ export class Store {
   private panelTimer: ReturnType<typeof setTimeout> | null = null;
   private dirtyChunks = new Set<number>();
   private persistedChunks = new Set<number>();
+  private readonly chunkEncoder = new ChunkEncoder();
   private writing: Promise<void> = Promise.resolve();
   private panels = new Map<PanelSink, { lastSeq: number }>();
   private logReset = false;
@@ -109,6 +110,7 @@ export class Store {
     this.state = reduce(this.state, action, { rules: this.rules, logEntries: this.logEntries });
     if (action.kind === 'capture:clear') {
       this.logReset = true;
+      this.chunkEncoder.reset();
       for (const n of this.persistedChunks) this.dirtyChunks.add(n);
     }
     // Mark the log chunks the new entries fall in (one look per chunk).
@@ -155,13 +157,13 @@ export class Store {
     if (!storage) return;
     // Listeners note, before the state is serialised, what this write covers.
     const onSuccess = [...this.persistedListeners].map((l) => l());
-    const items: Record<string, unknown> = { [CORE_KEY]: serializeCore(this.state) };
+    const items: Record<string, unknown> = { [CORE_KEY]: encodeCore(this.state) };
     const firstChunk = this.state.log.length > 0 ? chunkOf(this.state.log[0]!.seq) : chunkOf(this.state.seq);
     const stale: string[] = [];
     for (const n of this.dirtyChunks) {
       const entries = n >= firstChunk ? chunkEntries(this.state.log, n) : [];
       if (entries.length > 0) {
-        items[logKey(n)] = entries;
+        items[logKey(n)] = this.chunkEncoder.encode(n, entries);
         this.persistedChunks.add(n);
       } else if (this.persistedChunks.has(n)) {
         stale.push(logKey(n));
