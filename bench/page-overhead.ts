@@ -10,14 +10,15 @@ import { alternate, log, median, round, type Row } from './lib';
 
 const PAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages');
 
-interface Sample {
+export interface Sample {
   relayMs: number;
   bcMs: number;
   locksMs: number;
 }
 
-async function once(extension: boolean, serverUrl: string, count: number): Promise<Sample> {
-  const browser = await launchChromium({ extension });
+/** One run: without the extension (false), with dist/ (true), or with the build in a given directory. */
+export async function once(extension: boolean | string, serverUrl: string, count: number): Promise<Sample> {
+  const browser = await launchChromium(typeof extension === 'string' ? { dist: extension } : { extension });
   try {
     const { context } = browser;
     if (extension) {
@@ -41,6 +42,8 @@ async function once(extension: boolean, serverUrl: string, count: number): Promi
     await browser.close();
   }
 }
+
+export { PAGES };
 
 export async function pageOverhead(runs = 5, count = 20_000): Promise<Row[]> {
   const server = await startTestServer({ pagesDir: PAGES });

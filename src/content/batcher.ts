@@ -93,7 +93,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
         body += count === 0 ? json : `,${json}`;
         count++;
       }
-      const batch = encodeBatch(body, dropped);
+      const batch = encodeBatch(body, count, dropped);
       dropped = 0;
       options.dispatch(batch);
     }

@@ -44,7 +44,11 @@ export function encodeEvent(event: PageEvent): string {
   return record(event, true);
 }
 
-/** JSON of a PageBatch from already encoded events. */
-export function encodeBatch(encodedEvents: string, dropped: number): string {
-  return `{"source":${jsonStringify(PAGE_SOURCE)},"v":${numberText(PROTOCOL_VERSION)},"events":[${encodedEvents}],"dropped":${numberText(dropped)}}`;
+/**
+ * JSON of a PageBatch from `count` already encoded events. The header
+ * (source, version, count, dropped) comes first, in this order, so the relay
+ * can read it without parsing the events (protocol.ts `readPageBatchHeader`).
+ */
+export function encodeBatch(encodedEvents: string, count: number, dropped: number): string {
+  return `{"source":${jsonStringify(PAGE_SOURCE)},"v":${numberText(PROTOCOL_VERSION)},"n":${numberText(count)},"dropped":${numberText(dropped)},"events":[${encodedEvents}]}`;
 }

@@ -67,7 +67,7 @@ export function createPageTransport(
   ]);
 
   // Ping: the relay, if already listening, answers with a config at once.
-  send(encodeBatch('', 0));
+  send(encodeBatch('', 0, 0));
   // Fault hits go out at once, beside the batches (the relay tells them apart).
   const transport = batcher as Batcher & { sendRaw(json: string): void };
   transport.sendRaw = send;

@@ -4,9 +4,12 @@
  * page --PageBatch JSON--> relay --relay:hello, relay:batch--> worker port
  * worker --PageConfig--> relay --JSON--> page
  *
- * - Only details that parse with `parsePageBatch` are accepted; everything
- *   else is ignored. An empty batch is the page's ping: it is answered with
- *   the current config and not forwarded.
+ * - Only strings of bounded length that start with the page script's batch
+ *   header (`readPageBatchHeader`) are forwarded, unparsed: the worker parses
+ *   and validates the events, so the page's thread (which this isolated
+ *   world shares) does not pay for it. Everything else is ignored. The
+ *   page's ping (an empty batch) is answered with the current config and not
+ *   forwarded.
  * - The port is opened on the first batch with content (a page without SSE,
  *   channels or locks never wakes the worker), and hello is sent first on
  *   every (re)connection.
@@ -20,14 +23,16 @@
  */
 import {
   LIMITS,
-  parsePageBatch,
+  PAGE_PING,
   parsePageConfig,
   parsePageFaultHit,
   parseRelayAck,
   PROTOCOL_VERSION,
+  readPageBatchHeader,
   type PageConfig,
   type RelayFaultHit,
   type RelayMessage,
+  type RelayWireBatch,
 } from '../shared/protocol';
 
 export interface PortLike {
@@ -74,7 +79,12 @@ export interface Relay {
 
 const RECONNECT_MS = [50, 250, 1000, 5000];
 
-type Batch = Extract<RelayMessage, { kind: 'relay:batch' }> & { seq: number };
+/** A batch kept until acknowledged: what goes on the port, and the counts its header gave. */
+interface Batch {
+  message: RelayWireBatch;
+  count: number;
+  pageDropped: number;
+}
 
 export function createRelay(options: RelayOptions): Relay {
   const maxBuffered = options.maxBuffered ?? 256;
@@ -140,7 +150,7 @@ export function createRelay(options: RelayOptions): Relay {
   function onPortMessage(message: unknown): void {
     const ack = parseRelayAck(message);
     if (ack) {
-      while (buffer.length > 0 && (buffer[0] as Batch).seq <= ack.seq) buffer.shift();
+      while (buffer.length > 0 && (buffer[0] as Batch).message.seq <= ack.seq) buffer.shift();
       failures = 0;
       return;
     }
@@ -202,7 +212,7 @@ export function createRelay(options: RelayOptions): Relay {
 
   function drain(): void {
     for (let i = 0; port && i < buffer.length; i++) {
-      const batch = buffer[i] as Batch;
+      const batch = (buffer[i] as Batch).message;
       if (batch.seq <= sentSeq) continue;
       try {
         port.postMessage(batch);
@@ -222,10 +232,10 @@ export function createRelay(options: RelayOptions): Relay {
       const old = buffer.shift() as Batch;
       // A batch that went out may well be applied: forget it quietly. One
       // that never went out is lost: count its events as dropped.
-      if (old.seq > sentSeq) {
-        stats.droppedByRelay += old.events.length;
-        const next = buffer.find((b) => b.seq > sentSeq && b !== batch) ?? batch;
-        next.dropped += old.events.length + old.dropped;
+      if (old.message.seq > sentSeq) {
+        stats.droppedByRelay += old.count;
+        const next = buffer.find((b) => b.message.seq > sentSeq && b !== batch) ?? batch;
+        next.message.dropped += old.count + old.pageDropped + old.message.dropped;
       }
     }
     // While a reconnect is scheduled, wait for it (backoff) instead of hammering connect().
@@ -235,24 +245,21 @@ export function createRelay(options: RelayOptions): Relay {
 
   function fromPage(detail: unknown): void {
     try {
-      const batch = parsePageBatch(detail);
-      if (!batch) {
+      if (detail === PAGE_PING) {
+        sendConfig();
+        return;
+      }
+      const header = readPageBatchHeader(detail);
+      if (!header) {
         if (faultHit(detail)) return;
         stats.rejected++;
         return;
       }
-      if (batch.events.length === 0 && batch.invalid === 0 && batch.dropped === 0) {
-        sendConfig(); // the page's ping
-        return;
-      }
       wanted = true;
       enqueue({
-        kind: 'relay:batch',
-        docId: options.docId,
-        seq: nextSeq++,
-        events: batch.events,
-        invalid: batch.invalid,
-        dropped: batch.dropped,
+        message: { kind: 'relay:batch', docId: options.docId, seq: nextSeq++, body: detail as string, dropped: 0 },
+        count: header.count,
+        pageDropped: header.dropped,
       });
     } catch {
       stats.rejected++;

@@ -118,9 +118,30 @@ export type PageEventOf<K extends PageEventKind> = Extract<PageEvent, { kind: K 
 export interface PageBatch {
   source: typeof PAGE_SOURCE;
   v: typeof PROTOCOL_VERSION;
-  events: unknown[];
+  /** How many events the batch says it holds (read by the relay without parsing them; the worker counts for itself). */
+  n: number;
   /** Events the page queue dropped (oldest first) since the last batch. */
   dropped: number;
+  events: unknown[];
+}
+
+/** The page's ping: an empty batch, exactly as `encodeBatch('', 0, 0)` writes it. */
+export const PAGE_PING = `{"source":"${PAGE_SOURCE}","v":${PROTOCOL_VERSION},"n":0,"dropped":0,"events":[]}`;
+
+const HEADER = new RegExp(`^\\{"source":"${PAGE_SOURCE}","v":${PROTOCOL_VERSION},"n":(\\d{1,6}),"dropped":(\\d{1,15}),"events":\\[`);
+
+/**
+ * The relay's check of a page batch: a string of bounded length that starts
+ * with the header the page script writes. It reads the counts there and
+ * leaves the events unparsed: they are parsed and validated once, in the
+ * worker (`parseRelayMessage`), off the page's thread. The counts are the
+ * page's word, used only to count what the relay itself has to drop.
+ */
+export function readPageBatchHeader(detail: unknown): { count: number; dropped: number } | null {
+  if (typeof detail !== 'string' || detail.length > LIMITS.maxBatchChars) return null;
+  const m = HEADER.exec(detail.slice(0, 128));
+  if (!m) return null;
+  return { count: Math.min(Number(m[1]), LIMITS.maxBatchEvents), dropped: Number(m[2]) };
 }
 
 const PageBatchShape = v.object({
@@ -208,6 +229,19 @@ export type RelayMessage =
       dropped: number;
     };
 
+/**
+ * A batch as the relay sends it: the page's batch JSON unparsed (`body`),
+ * and the events the relay itself dropped. `parseRelayMessage` turns it into
+ * the `relay:batch` above.
+ */
+export interface RelayWireBatch {
+  kind: 'relay:batch';
+  docId: string;
+  seq: number;
+  body: string;
+  dropped: number;
+}
+
 /** Worker -> relay: every batch up to `seq` of this document is applied and persisted. */
 export interface RelayAck {
   kind: 'relay:ack';
@@ -226,8 +260,7 @@ const RelayMessageSchema = v.variant('kind', [
     kind: v.literal('relay:batch'),
     docId: str(64),
     seq: v.optional(count),
-    events: v.pipe(v.array(v.unknown()), v.maxLength(LIMITS.maxBatchEvents)),
-    invalid: count,
+    body: v.pipe(v.string(), v.maxLength(LIMITS.maxBatchChars)),
     dropped: count,
   }),
 ]);
@@ -240,14 +273,17 @@ export function parseRelayMessage(raw: unknown): RelayMessage | null {
   const r = v.safeParse(RelayMessageSchema, raw);
   if (!r.success) return null;
   if (r.output.kind === 'relay:hello') return r.output;
-  const parsed = parsePageEvents(r.output.events, r.output.dropped);
+  const { docId, seq, body, dropped } = r.output;
+  // The page's batch is parsed and validated here, once. A body that is not
+  // a batch at all counts as the events its header claims (at least one).
+  const parsed = parsePageBatch(body) ?? { events: [], invalid: Math.max(1, readPageBatchHeader(body)?.count ?? 0), dropped: 0 };
   return {
     kind: 'relay:batch',
-    docId: r.output.docId,
-    ...(r.output.seq !== undefined ? { seq: r.output.seq } : {}),
+    docId,
+    ...(seq !== undefined ? { seq } : {}),
     events: parsed.events,
-    invalid: r.output.invalid + parsed.invalid,
-    dropped: parsed.dropped,
+    invalid: parsed.invalid,
+    dropped: dropped + parsed.dropped,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LIMITS, PAGE_SOURCE, PROTOCOL_VERSION, parsePageBatch, parseRelayMessage, tabIdFromPanelPort } from '../../src/shared/protocol';
+import { LIMITS, PAGE_PING, PAGE_SOURCE, PROTOCOL_VERSION, parsePageBatch, parseRelayMessage, readPageBatchHeader, tabIdFromPanelPort } from '../../src/shared/protocol';
 
 const batch = (events: unknown[], extra: object = {}) => JSON.stringify({ source: PAGE_SOURCE, v: PROTOCOL_VERSION, events, dropped: 0, ...extra });
 
@@ -44,8 +44,24 @@ describe('page batches', () => {
 
 describe('relay messages', () => {
   it('re-validates the events of a batch', () => {
-    const m = parseRelayMessage({ kind: 'relay:batch', docId: 'd', events: [{ kind: 'es:open', t: 1, id: 1 }, { kind: 'es:open' }], invalid: 2, dropped: 1 });
-    expect(m).toEqual({ kind: 'relay:batch', docId: 'd', events: [{ kind: 'es:open', t: 1, id: 1 }], invalid: 3, dropped: 1 });
+    const body = `{"source":"${PAGE_SOURCE}","v":${PROTOCOL_VERSION},"n":2,"dropped":1,"events":[{"kind":"es:open","t":1,"id":1},{"kind":"es:open"}]}`;
+    const m = parseRelayMessage({ kind: 'relay:batch', docId: 'd', seq: 4, body, dropped: 2 });
+    expect(m).toEqual({ kind: 'relay:batch', docId: 'd', seq: 4, events: [{ kind: 'es:open', t: 1, id: 1 }], invalid: 1, dropped: 3 });
+  });
+  it('a body that is not a batch counts the events its header claims (at least one) as invalid', () => {
+    const head = `{"source":"${PAGE_SOURCE}","v":${PROTOCOL_VERSION},"n":7,"dropped":0,"events":[`;
+    expect(parseRelayMessage({ kind: 'relay:batch', docId: 'd', seq: 1, body: `${head}{broken`, dropped: 0 })).toEqual({ kind: 'relay:batch', docId: 'd', seq: 1, events: [], invalid: 7, dropped: 0 });
+    expect(parseRelayMessage({ kind: 'relay:batch', docId: 'd', seq: 2, body: 'nonsense', dropped: 0 })).toMatchObject({ events: [], invalid: 1 });
+    expect(parseRelayMessage({ kind: 'relay:batch', docId: 'd', seq: 3, body: 'x'.repeat(LIMITS.maxBatchChars + 1), dropped: 0 })).toBeNull();
+  });
+  it('the relay reads a batch header without parsing the events, and only the page script header', () => {
+    const head = `{"source":"${PAGE_SOURCE}","v":${PROTOCOL_VERSION},"n":12,"dropped":3,"events":[`;
+    expect(readPageBatchHeader(`${head}]}`)).toEqual({ count: 12, dropped: 3 });
+    expect(readPageBatchHeader(`${head.replace('"n":12', '"n":99999')}]}`)).toEqual({ count: LIMITS.maxBatchEvents, dropped: 3 });
+    for (const bad of [42, null, ' ' + head, head.replace(PAGE_SOURCE, 'other'), head.replace(`"v":${PROTOCOL_VERSION}`, '"v":99'), head.replace('"n":12', '"n":-1'), JSON.stringify({ source: PAGE_SOURCE, v: PROTOCOL_VERSION, events: [], dropped: 0 }), head + 'x'.repeat(LIMITS.maxBatchChars)]) {
+      expect(readPageBatchHeader(bad)).toBeNull();
+    }
+    expect(PAGE_PING).toBe(`{"source":"${PAGE_SOURCE}","v":${PROTOCOL_VERSION},"n":0,"dropped":0,"events":[]}`);
   });
   it('panel port names carry the tab id', () => {
     expect(tabIdFromPanelPort('panel:12')).toBe(12);

@@ -47,6 +47,8 @@ export interface LaunchOptions {
   /** Open a CDP WebSocket (DevToolsActivePort in the profile) without DevTools windows. */
   cdp?: boolean;
   extraArgs?: string[];
+  /** Another built extension directory than DIST (benchmarks compare two builds side by side). */
+  dist?: string;
 }
 
 export interface Launched {
@@ -56,13 +58,13 @@ export interface Launched {
 }
 
 export async function launchChromium(options: LaunchOptions = {}): Promise<Launched> {
-  const { extension = true, devtools = false, cdp = false, extraArgs = [] } = options;
-  if (extension && !existsSync(path.join(DIST, 'manifest.json'))) {
-    throw new Error(`dist/ is not built: run \`npm run build\` first (looked in ${DIST}).`);
+  const { extension = true, devtools = false, cdp = false, extraArgs = [], dist = DIST } = options;
+  if (extension && !existsSync(path.join(dist, 'manifest.json'))) {
+    throw new Error(`dist/ is not built: run \`npm run build\` first (looked in ${dist}).`);
   }
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'sse-connections-'));
   const args = [...BASE_ARGS, ...extraArgs];
-  if (extension) args.push(`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`);
+  if (extension) args.push(`--disable-extensions-except=${dist}`, `--load-extension=${dist}`);
   if (devtools) args.push('--auto-open-devtools-for-tabs');
   if (devtools || cdp) args.push('--remote-debugging-port=0');
   const context = await chromium.launchPersistentContext(userDataDir, {

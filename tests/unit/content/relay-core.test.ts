@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRelay, type PortLike } from '../../../src/content/relay-core';
 import { encodeBatch, encodeEvent } from '../../../src/content/encode';
-import { LIMITS, PAGE_SOURCE, type PageEvent } from '../../../src/shared/protocol';
+import { LIMITS, PAGE_SOURCE, parseRelayMessage, type PageEvent } from '../../../src/shared/protocol';
 
 class FakePort implements PortLike {
   sent: unknown[] = [];
@@ -27,7 +27,9 @@ class FakePort implements PortLike {
 }
 
 const ev = (n: number): PageEvent => ({ kind: 'es:open', t: n, id: n });
-const batch = (...events: PageEvent[]) => encodeBatch(events.map(encodeEvent).join(','), 0);
+const batch = (...events: PageEvent[]) => encodeBatch(events.map(encodeEvent).join(','), events.length, 0);
+/** What the worker makes of the messages a port carried (batches travel unparsed). */
+const seen = (port: FakePort | undefined) => (port?.sent ?? []).map((m) => ((m as { kind?: string }).kind === 'relay:batch' ? parseRelayMessage(m) : m));
 
 function setup(options: { maxBuffered?: number; connectFails?: number } = {}) {
   const ports: FakePort[] = [];
@@ -61,7 +63,7 @@ describe('relay', () => {
   it('announces itself to the page with the default config and answers pings without waking the worker', () => {
     const { relay, ports, toPage } = setup();
     expect(toPage.map((j) => JSON.parse(j))).toEqual([{ kind: 'config', previewBytes: LIMITS.defaultPreview }]);
-    relay.fromPage(encodeBatch('', 0));
+    relay.fromPage(encodeBatch('', 0, 0));
     expect(toPage).toHaveLength(2);
     expect(ports).toHaveLength(0);
   });
@@ -83,12 +85,14 @@ describe('relay', () => {
     expect(ports).toHaveLength(0);
   });
 
-  it('forwards hello first, then numbered batches; invalid events are counted, not forwarded', () => {
+  it('forwards hello first, then numbered batches, unparsed; the worker counts invalid events', () => {
     const { relay, ports } = setup();
-    relay.fromPage(JSON.stringify({ source: PAGE_SOURCE, v: 1, events: [ev(1), { kind: 'bogus' }], dropped: 3 }));
+    const first = encodeBatch(`${encodeEvent(ev(1))},{"kind":"bogus"}`, 2, 3);
+    relay.fromPage(first);
     relay.fromPage(batch(ev(2)));
     const [port] = ports;
-    expect(port?.sent).toEqual([
+    expect(port?.sent[1]).toEqual({ kind: 'relay:batch', docId: 'doc-1', seq: 1, body: first, dropped: 0 });
+    expect(seen(port)).toEqual([
       { kind: 'relay:hello', v: 1, docId: 'doc-1', url: 'http://page/', title: 'Page' },
       { kind: 'relay:batch', docId: 'doc-1', seq: 1, events: [ev(1)], invalid: 1, dropped: 3 },
       { kind: 'relay:batch', docId: 'doc-1', seq: 2, events: [ev(2)], invalid: 0, dropped: 0 },
@@ -105,7 +109,7 @@ describe('relay', () => {
       { kind: 'config', previewBytes: LIMITS.defaultPreview },
       { kind: 'config', previewBytes: 100 },
     ]);
-    relay.fromPage(encodeBatch('', 0)); // a later ping gets the current config
+    relay.fromPage(encodeBatch('', 0, 0)); // a later ping gets the current config
     expect(JSON.parse(toPage.at(-1) as string)).toEqual({ kind: 'config', previewBytes: 100 });
   });
 
@@ -120,7 +124,7 @@ describe('relay', () => {
     relay.fromPage(batch(ev(3))); // buffered while down
     fire();
     expect(relay.connected).toBe(true);
-    expect(ports[1]?.sent).toEqual([
+    expect(seen(ports[1])).toEqual([
       { kind: 'relay:hello', v: 1, docId: 'doc-1', url: 'http://page/', title: 'Page' },
       { kind: 'relay:batch', docId: 'doc-1', seq: 2, events: [ev(2)], invalid: 0, dropped: 0 },
       { kind: 'relay:batch', docId: 'doc-1', seq: 3, events: [ev(3)], invalid: 0, dropped: 0 },
@@ -148,6 +152,15 @@ describe('relay', () => {
     expect(batches.map((b) => b.seq)).toEqual([4, 5, 6]);
     expect(batches[0]?.dropped).toBe(3);
     expect(relay.stats.droppedByRelay).toBe(3);
+  });
+
+  it('counts the events of a dropped batch from its header, with what the page had dropped before it', () => {
+    const { relay, ports, fire } = setup({ maxBuffered: 1, connectFails: 1 });
+    relay.fromPage(encodeBatch([ev(1), ev(2)].map(encodeEvent).join(','), 2, 5));
+    relay.fromPage(batch(ev(3)));
+    fire();
+    expect(seen(ports[0]).slice(1)).toEqual([{ kind: 'relay:batch', docId: 'doc-1', seq: 2, events: [ev(3)], invalid: 0, dropped: 7 }]);
+    expect(relay.stats.droppedByRelay).toBe(2);
   });
 
   it('treats a postMessage that throws as a lost port', () => {
