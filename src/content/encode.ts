@@ -9,7 +9,7 @@
  */
 import { PAGE_SOURCE, PROTOCOL_VERSION } from '../shared/constants';
 import type { PageEvent } from '../shared/protocol';
-import { getOwnPropertyDescriptor, jsonStringify, numberText, ownKeys } from './natives';
+import { jsonStringify, numberText, objectKeys } from './natives';
 
 function primitive(v: unknown): string {
   switch (typeof v) {
@@ -25,18 +25,21 @@ function primitive(v: unknown): string {
 }
 
 function record(o: object, nested: boolean): string {
-  let out = '{';
-  const keys = ownKeys(o);
+  let out = '';
+  // Own enumerable keys of our own objects (events are built by the wrappers
+  // with data properties only; nested records are null-prototype), so a
+  // plain read of each one never reaches a prototype or runs page code.
+  const keys = objectKeys(o);
   for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    if (typeof key !== 'string') continue;
-    const desc = getOwnPropertyDescriptor(o, key);
-    if (!desc || !('value' in desc) || desc.value === undefined) continue;
-    const value: unknown = desc.value;
+    const key = keys[i] as string;
+    const value: unknown = (o as Record<string, unknown>)[key];
+    if (value === undefined) continue;
     const text = nested && typeof value === 'object' && value !== null ? record(value, false) : primitive(value);
-    out += `${out.length > 1 ? ',' : ''}${jsonStringify(key)}:${text}`;
+    // Top-level keys are the wrappers' own field names (plain identifiers);
+    // nested keys (header names from the network) are escaped.
+    out += `${out.length > 0 ? ',' : ''}${nested ? `"${key}"` : jsonStringify(key)}:${text}`;
   }
-  return `${out}}`;
+  return `{${out}}`;
 }
 
 /** JSON of one page event. */

@@ -13,6 +13,7 @@
 export const apply = Reflect.apply;
 export const construct = Reflect.construct;
 export const ownKeys = Reflect.ownKeys;
+export const objectKeys = Object.keys;
 export const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 export const defineProperty = Object.defineProperty;
 export const getPrototypeOf = Object.getPrototypeOf;

@@ -3,42 +3,46 @@ import { apply, charCodeAt, getOwnPropertyDescriptor, getPrototypeOf, slice } fr
 
 const encoder = new TextEncoder();
 const encode = TextEncoder.prototype.encode;
+const encodeInto = TextEncoder.prototype.encodeInto;
 const byteLengthGetter = getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prototype) as object, 'byteLength')
   ?.get as () => number;
+/** Scratch space for encodeInto: any string of up to a third of its length fits. */
+const scratch = new Uint8Array(64 * 1024);
+const SCRATCH_CHARS = scratch.length / 3;
 
 /** Length of `s` in UTF-8 bytes (lone surrogates count as U+FFFD, 3 bytes, as TextEncoder writes them). */
 export function utf8Length(s: string): number {
-  // Short strings: count without allocating.
-  if (s.length < 256) {
-    let n = 0;
-    for (let i = 0; i < s.length; i++) n += unitBytes(s, i);
-    return n;
-  }
+  // The native encoder into a reused buffer: no allocation but its small
+  // result record, whose `written` is an own data property (no page code runs).
+  if (s.length <= SCRATCH_CHARS) return (apply(encodeInto, encoder, [s, scratch]) as TextEncoderEncodeIntoResult).written;
   return apply(byteLengthGetter, apply(encode, encoder, [s]), []) as number;
 }
 
-/** UTF-8 bytes that the code unit at `i` contributes (a surrogate pair counts 4 on its first half). */
-function unitBytes(s: string, i: number): number {
-  const c = charCodeAt(s, i);
-  if (c < 0x80) return 1;
-  if (c < 0x800) return 2;
-  if (c >= 0xd800 && c <= 0xdbff) {
-    const next = charCodeAt(s, i + 1);
-    return next >= 0xdc00 && next <= 0xdfff ? 4 : 3;
-  }
-  if (c >= 0xdc00 && c <= 0xdfff) {
-    const prev = i > 0 ? charCodeAt(s, i - 1) : 0;
-    return prev >= 0xd800 && prev <= 0xdbff ? 0 : 3;
-  }
-  return 3;
-}
+const subarray = Uint8Array.prototype.subarray;
+let view: Uint8Array = scratch;
+let viewBytes = -1;
 
 /**
  * The longest prefix of `s` that fits in `maxBytes` UTF-8 bytes, never
- * splitting a surrogate pair. Work is bounded by `maxBytes`, not by `s.length`.
+ * splitting a surrogate pair. Work is bounded by `maxBytes`, not by `s.length`:
+ * the native encoder stops when a `maxBytes` view of the scratch buffer is
+ * full, and says how many code units it took (it never writes half a
+ * character, and a lone surrogate takes 3 bytes, as U+FFFD).
  */
 export function textPreview(s: string, maxBytes: number): string {
   if (s.length <= maxBytes / 3) return s; // fits whatever the characters
+  if (!(maxBytes >= 0)) return '';
+  if (maxBytes > scratch.length) return previewByUnits(s, maxBytes);
+  if (viewBytes !== maxBytes) {
+    view = apply(subarray, scratch, [0, maxBytes]) as Uint8Array;
+    viewBytes = maxBytes;
+  }
+  const read = (apply(encodeInto, encoder, [s, view]) as TextEncoderEncodeIntoResult).read;
+  return read >= s.length ? s : slice(s, 0, read);
+}
+
+/** The same as `textPreview`, a code unit at a time (previews longer than the scratch buffer). */
+export function previewByUnits(s: string, maxBytes: number): string {
   let bytes = 0;
   let i = 0;
   while (i < s.length) {

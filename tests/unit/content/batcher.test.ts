@@ -28,8 +28,9 @@ describe('encodeEvent', () => {
   it('produces JSON that parses back to the same event, escapes included', () => {
     const e: PageEvent = { kind: 'es:message', t: 1, id: 1, type: 'message', size: 1, lastEventId: '', preview: 'quote " backslash \\ newline \n nul \0 emoji 😀 \u2028' };
     expect(JSON.parse(encodeEvent(e))).toEqual(e);
-    const open: PageEvent = { kind: 'fetch:open', t: 5, id: 2, url: 'http://x/', method: 'GET', status: 200, headers: { 'content-type': 'text/event-stream' } };
+    const open: PageEvent = { kind: 'fetch:open', t: 5, id: 2, url: 'http://x/', method: 'GET', status: 200, headers: { 'content-type': 'text/event-stream', 'x-"odd\\name\n': 'v' } };
     expect(JSON.parse(encodeEvent(open))).toEqual(open);
+    expect(encodeEvent(open)).toBe(JSON.stringify(open));
   });
 
   it('does not consult Object.prototype.toJSON or Array.prototype.toJSON', () => {

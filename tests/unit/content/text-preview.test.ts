@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { textPreview, utf8Length } from '../../../src/content/text';
+import { previewByUnits, textPreview, utf8Length } from '../../../src/content/text';
 import { valuePreview } from '../../../src/content/preview';
 
 describe('utf8Length', () => {
@@ -20,6 +20,20 @@ describe('textPreview', () => {
     expect(textPreview('hello', 2048)).toBe('hello');
     expect(textPreview('x'.repeat(5000), 2048)).toHaveLength(2048);
     expect(utf8Length(textPreview('é'.repeat(5000), 2048))).toBe(2048);
+  });
+
+  it('is the longest prefix that fits, the same as counting code unit by code unit, lone surrogates included (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), fc.nat(300), (s, max) => {
+        const p = textPreview(s, max);
+        expect(p).toBe(previewByUnits(s, max));
+        if (p.length < s.length) {
+          const c = s.charCodeAt(p.length);
+          const next = c >= 0xd800 && c <= 0xdbff && p.length + 1 < s.length ? 2 : 1;
+          expect(utf8Length(s.slice(0, p.length + next))).toBeGreaterThan(max);
+        }
+      }),
+    );
   });
 
   it('never splits a surrogate pair and is a prefix of the input (property)', () => {
