@@ -41,7 +41,7 @@ export type Action =
   | { kind: 'tick'; t: number };
 
 /** Id of an entity of one document: tab, a short form of the document id, the page's id. */
-export function entityId(tabId: number, docId: string, pageId: number): string {
+export function entityId(tabId: number, docId: string, pageId: number | ''): string {
   return `${tabId}.${docId.slice(0, 8)}.${pageId}`;
 }
 
@@ -72,7 +72,8 @@ function apply(state: State, action: Action, rules: ProjectKeyRules): State {
       }
       state.stats.invalid += action.invalid;
       state.stats.droppedByPage += action.dropped;
-      for (const event of action.events) applyPageEvent(state, action.tabId, action.frameId, action.docId, event, rules);
+      const src: Source = { tabId: action.tabId, frameId: action.frameId, docId: action.docId, idPrefix: entityId(action.tabId, action.docId, '') };
+      for (const event of action.events) applyPageEvent(state, src, event, rules);
       return state;
     }
     case 'doc:gone':
@@ -172,7 +173,7 @@ function docGone(state: State, docId: string, t: number): State {
     }
   }
   for (const d of state.declared.values()) if (d.docId === docId) d.suspended = true;
-  appendLog(state, { t, tabId: doc.tabId, frameId: doc.frameId, kind: 'doc:gone', ref: null, name: doc.url });
+  appendLog(state, { seq: state.seq++, t, tabId: doc.tabId, frameId: doc.frameId, kind: 'doc:gone', ref: null, name: doc.url });
   return state;
 }
 
@@ -196,7 +197,7 @@ function docRestored(state: State, doc: DocRecord, t: number): void {
     delete l.suspended;
   }
   for (const d of state.declared.values()) if (d.docId === doc.docId) delete d.suspended;
-  appendLog(state, { t, tabId: doc.tabId, frameId: doc.frameId, kind: 'doc:restored', ref: null, name: doc.url });
+  appendLog(state, { seq: state.seq++, t, tabId: doc.tabId, frameId: doc.frameId, kind: 'doc:restored', ref: null, name: doc.url });
 }
 
 function clear(state: State, tabId: number | undefined): State {
@@ -237,26 +238,32 @@ function clear(state: State, tabId: number | undefined): State {
 // Page events
 // ---------------------------------------------------------------------------
 
-function applyPageEvent(
-  state: State,
-  tabId: number,
-  frameId: number,
-  docId: string,
-  e: PageEvent,
-  rules: ProjectKeyRules,
-): void {
-  if (isOrphan(state, tabId, docId, e)) {
-    // An event about a connection, channel or lock this document never
-    // created: forged, or about something long evicted. Counted, not kept.
-    state.stats.invalid++;
-    return;
-  }
-  state.stats.accepted++;
-  const base = { t: e.t, tabId, frameId };
+/** Where the events of one document go: its tab, frame and document, and the prefix of its entity ids. */
+interface Source {
+  tabId: number;
+  frameId: number;
+  docId: string;
+  /** `entityId(tabId, docId, '')`: an entity's id is this and the page's id. */
+  idPrefix: string;
+}
+
+/** An event about a connection, channel or lock this document never created: forged, or about something long evicted. Counted, not kept. */
+function orphan(state: State): void {
+  state.stats.invalid++;
+}
+
+/**
+ * One page event. Log entries are built as literals (same keys, same order
+ * as before: seq, t, tabId, frameId, kind, ref, name, then the kind's own),
+ * without intermediate objects: this runs once per page event.
+ */
+function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectKeyRules): void {
+  const { tabId, frameId, docId } = src;
   switch (e.kind) {
     case 'es:create':
     case 'fetch:open': {
-      const id = entityId(tabId, docId, e.id);
+      state.stats.accepted++;
+      const id = src.idPrefix + e.id;
       const isFetch = e.kind === 'fetch:open';
       const existing = state.connections.get(id);
       const c: ConnectionRecord = existing ?? {
@@ -285,54 +292,56 @@ function applyPageEvent(
       pruneClosed(state, state.connections);
       checkRetryStorm(state, tabId, c.projectKey, c.url, e.t);
       matchPendingNet(state, c);
-      appendLog(state, {
-        ...base,
-        kind: e.kind,
-        ref: id,
-        name: e.url,
-        ...(isFetch ? { status: e.status, info: `${e.method} ${e.status}` } : {}),
-      });
+      appendLog(
+        state,
+        e.kind === 'fetch:open'
+          ? { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: id, name: e.url, status: e.status, info: `${e.method} ${e.status}` }
+          : { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: id, name: e.url },
+      );
       return;
     }
     case 'es:state': {
-      const c = state.connections.get(entityId(tabId, docId, e.id));
-      if (c) {
-        const next = e.readyState === 0 ? 'connecting' : e.readyState === 1 ? 'open' : 'closed';
-        if (next === 'connecting' && c.state !== 'connecting') {
-          c.reconnects++;
-          checkRetryStorm(state, tabId, c.projectKey, c.url, e.t);
-        }
-        if (next === 'open') c.lastOpenAt = e.t;
-        if (next === 'closed' && c.state !== 'closed') c.closedAt = e.t;
-        if (next !== 'closed') c.closedAt = null;
-        c.state = next;
+      const c = state.connections.get(src.idPrefix + e.id);
+      if (!c) return orphan(state);
+      state.stats.accepted++;
+      const next = e.readyState === 0 ? 'connecting' : e.readyState === 1 ? 'open' : 'closed';
+      if (next === 'connecting' && c.state !== 'connecting') {
+        c.reconnects++;
+        checkRetryStorm(state, tabId, c.projectKey, c.url, e.t);
       }
-      appendLog(state, { ...base, kind: e.kind, ref: c?.id ?? null, name: c?.url ?? '', readyState: e.readyState });
+      if (next === 'open') c.lastOpenAt = e.t;
+      if (next === 'closed' && c.state !== 'closed') c.closedAt = e.t;
+      if (next !== 'closed') c.closedAt = null;
+      c.state = next;
+      appendLog(state, { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: c.id, name: c.url, readyState: e.readyState });
       return;
     }
     case 'es:open': {
-      const c = state.connections.get(entityId(tabId, docId, e.id));
-      if (c) {
-        c.state = 'open';
-        c.lastOpenAt = e.t;
-        c.closedAt = null;
-      }
-      appendLog(state, { ...base, kind: e.kind, ref: c?.id ?? null, name: c?.url ?? '' });
+      const c = state.connections.get(src.idPrefix + e.id);
+      if (!c) return orphan(state);
+      state.stats.accepted++;
+      c.state = 'open';
+      c.lastOpenAt = e.t;
+      c.closedAt = null;
+      appendLog(state, { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: c.id, name: c.url });
       return;
     }
     case 'es:message':
     case 'fetch:message': {
-      const c = state.connections.get(entityId(tabId, docId, e.id));
-      if (c) {
-        c.messageCount++;
-        c.bytes += e.size;
-        if (e.lastEventId) c.lastEventId = e.lastEventId;
-      }
+      const c = state.connections.get(src.idPrefix + e.id);
+      if (!c) return orphan(state);
+      state.stats.accepted++;
+      c.messageCount++;
+      c.bytes += e.size;
+      if (e.lastEventId) c.lastEventId = e.lastEventId;
       appendLog(state, {
-        ...base,
+        seq: state.seq++,
+        t: e.t,
+        tabId,
+        frameId,
         kind: e.kind,
-        ref: c?.id ?? null,
-        name: c?.url ?? '',
+        ref: c.id,
+        name: c.url,
         type: e.type,
         preview: e.preview,
         size: e.size,
@@ -341,41 +350,43 @@ function applyPageEvent(
       return;
     }
     case 'es:error': {
-      const c = state.connections.get(entityId(tabId, docId, e.id));
-      if (c) {
-        c.errorCount++;
-        const next = e.readyState === 0 ? 'connecting' : e.readyState === 1 ? 'open' : 'closed';
-        // The page script counts attempts itself (a connection that never
-        // opens stays "connecting" through its retries); else count transitions.
-        const attempts = e.reconnects ?? (next === 'connecting' && c.state !== 'connecting' ? c.reconnects + 1 : c.reconnects);
-        if (attempts > c.reconnects) {
-          c.reconnects = attempts;
-          checkRetryStorm(state, tabId, c.projectKey, c.url, e.t);
-        }
-        if (next === 'closed' && c.state !== 'closed') c.closedAt = e.t;
-        c.state = next;
+      const c = state.connections.get(src.idPrefix + e.id);
+      if (!c) return orphan(state);
+      state.stats.accepted++;
+      c.errorCount++;
+      const next = e.readyState === 0 ? 'connecting' : e.readyState === 1 ? 'open' : 'closed';
+      // The page script counts attempts itself (a connection that never
+      // opens stays "connecting" through its retries); else count transitions.
+      const attempts = e.reconnects ?? (next === 'connecting' && c.state !== 'connecting' ? c.reconnects + 1 : c.reconnects);
+      if (attempts > c.reconnects) {
+        c.reconnects = attempts;
+        checkRetryStorm(state, tabId, c.projectKey, c.url, e.t);
       }
-      appendLog(state, { ...base, kind: e.kind, ref: c?.id ?? null, name: c?.url ?? '', readyState: e.readyState });
+      if (next === 'closed' && c.state !== 'closed') c.closedAt = e.t;
+      c.state = next;
+      appendLog(state, { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: c.id, name: c.url, readyState: e.readyState });
       return;
     }
     case 'es:close':
     case 'fetch:end': {
-      const c = state.connections.get(entityId(tabId, docId, e.id));
-      if (c && c.state !== 'closed') {
+      const c = state.connections.get(src.idPrefix + e.id);
+      if (!c) return orphan(state);
+      state.stats.accepted++;
+      if (c.state !== 'closed') {
         c.state = 'closed';
         c.closedAt = e.t;
       }
-      appendLog(state, {
-        ...base,
-        kind: e.kind,
-        ref: c?.id ?? null,
-        name: c?.url ?? '',
-        ...(e.kind === 'fetch:end' ? { info: e.reason } : {}),
-      });
+      appendLog(
+        state,
+        e.kind === 'fetch:end'
+          ? { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: c.id, name: c.url, info: e.reason }
+          : { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: c.id, name: c.url },
+      );
       return;
     }
     case 'bc:create': {
-      const id = entityId(tabId, docId, e.id);
+      state.stats.accepted++;
+      const id = src.idPrefix + e.id;
       state.channels.set(id, {
         id,
         docId,
@@ -389,21 +400,24 @@ function applyPageEvent(
         at: e.t,
       });
       pruneClosed(state, state.channels);
-      appendLog(state, { ...base, kind: e.kind, ref: id, name: e.name });
+      appendLog(state, { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: id, name: e.name });
       return;
     }
     case 'bc:post':
     case 'bc:receive': {
-      const ch = state.channels.get(entityId(tabId, docId, e.id));
-      if (ch) {
-        if (e.kind === 'bc:post') ch.posted++;
-        else ch.received++;
-      }
+      const ch = state.channels.get(src.idPrefix + e.id);
+      if (!ch) return orphan(state);
+      state.stats.accepted++;
+      if (e.kind === 'bc:post') ch.posted++;
+      else ch.received++;
       appendLog(state, {
-        ...base,
+        seq: state.seq++,
+        t: e.t,
+        tabId,
+        frameId,
         kind: e.kind,
-        ref: ch?.id ?? null,
-        name: ch?.name ?? '',
+        ref: ch.id,
+        name: ch.name,
         preview: e.preview,
         size: e.size,
       });
@@ -411,13 +425,16 @@ function applyPageEvent(
     }
     case 'bc:messageerror':
     case 'bc:close': {
-      const ch = state.channels.get(entityId(tabId, docId, e.id));
-      if (ch && e.kind === 'bc:close') ch.open = false;
-      appendLog(state, { ...base, kind: e.kind, ref: ch?.id ?? null, name: ch?.name ?? '' });
+      const ch = state.channels.get(src.idPrefix + e.id);
+      if (!ch) return orphan(state);
+      state.stats.accepted++;
+      if (e.kind === 'bc:close') ch.open = false;
+      appendLog(state, { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: ch.id, name: ch.name });
       return;
     }
     case 'lock:request': {
-      const id = entityId(tabId, docId, e.id);
+      state.stats.accepted++;
+      const id = src.idPrefix + e.id;
       state.locks.set(id, {
         id,
         docId,
@@ -435,57 +452,49 @@ function applyPageEvent(
       });
       pruneClosed(state, state.locks);
       const flags = [e.mode, e.ifAvailable ? 'ifAvailable' : '', e.steal ? 'steal' : ''].filter(Boolean).join(' ');
-      appendLog(state, { ...base, kind: e.kind, ref: id, name: e.name, info: flags });
+      appendLog(state, { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: id, name: e.name, info: flags });
       return;
     }
     case 'lock:granted':
     case 'lock:unavailable':
     case 'lock:released':
     case 'lock:aborted': {
-      const l = state.locks.get(entityId(tabId, docId, e.id));
-      if (l) {
-        if (e.kind === 'lock:granted') {
-          l.state = 'held';
-          l.grantedAt = e.t;
-          if (l.steal) {
-            // A steal takes the lock from its holders: they lose it now.
-            for (const other of state.locks.values()) {
-              if (other !== l && other.name === l.name && other.state === 'held') {
-                other.state = 'aborted';
-                other.releasedAt = e.t;
-              }
+      const l = state.locks.get(src.idPrefix + e.id);
+      if (!l) return orphan(state);
+      state.stats.accepted++;
+      if (e.kind === 'lock:granted') {
+        l.state = 'held';
+        l.grantedAt = e.t;
+        if (l.steal) {
+          // A steal takes the lock from its holders: they lose it now.
+          for (const other of state.locks.values()) {
+            if (other !== l && other.name === l.name && other.state === 'held') {
+              other.state = 'aborted';
+              other.releasedAt = e.t;
             }
           }
-        } else {
-          l.state = e.kind === 'lock:unavailable' ? 'unavailable' : e.kind === 'lock:released' ? 'released' : 'aborted';
-          l.releasedAt = e.t;
         }
+      } else {
+        l.state = e.kind === 'lock:unavailable' ? 'unavailable' : e.kind === 'lock:released' ? 'released' : 'aborted';
+        l.releasedAt = e.t;
       }
-      appendLog(state, { ...base, kind: e.kind, ref: l?.id ?? null, name: l?.name ?? '' });
+      appendLog(state, { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: l.id, name: l.name });
       return;
     }
     case 'hook:role': {
+      state.stats.accepted++;
       state.declared.set(`${tabId}|${e.projectKey}`, { tabId, docId, projectKey: e.projectKey, role: e.role, at: e.t });
-      appendLog(state, { ...base, kind: e.kind, ref: null, name: e.projectKey, info: e.role });
+      appendLog(state, { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: null, name: e.projectKey, info: e.role });
       return;
     }
     case 'wrapper:error': {
-      appendLog(state, { ...base, kind: e.kind, ref: null, name: '', info: e.message });
+      state.stats.accepted++;
+      appendLog(state, { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: null, name: '', info: e.message });
       return;
     }
     default:
       assertNever(e);
   }
-}
-
-const CREATES = new Set<PageEvent['kind']>(['es:create', 'fetch:open', 'bc:create', 'lock:request', 'hook:role', 'wrapper:error']);
-
-function isOrphan(state: State, tabId: number, docId: string, e: PageEvent): boolean {
-  if (CREATES.has(e.kind) || !('id' in e)) return false;
-  const id = entityId(tabId, docId, e.id);
-  if (e.kind.startsWith('bc:')) return !state.channels.has(id);
-  if (e.kind.startsWith('lock:')) return !state.locks.has(id);
-  return !state.connections.has(id);
 }
 
 /** Keep at most BOUNDS.closedEntities closed entries in a table (oldest first out). */
@@ -543,6 +552,7 @@ function netResponse(state: State, r: NetResponse, rules: ProjectKeyRules): Stat
   if (r.retryAfterMs !== null) parts.push(`retry after ${r.retryAfterMs / 1000} s`);
   if (r.limit !== null) parts.push(`${r.current ?? '?'} of ${r.limit} in use`);
   appendLog(state, {
+    seq: state.seq++,
     t: r.at,
     tabId: r.tabId,
     frameId: conn?.frameId ?? 0,
@@ -621,10 +631,10 @@ function checkRetryStorm(state: State, tabId: number, projectKey: string | null,
 // Log and time
 // ---------------------------------------------------------------------------
 
-function appendLog(state: State, entry: Omit<LogEntry, 'seq'>): void {
-  const full = { seq: state.seq++, ...entry } as LogEntry;
-  state.log.push(full);
-  state.logChars += full.preview?.length ?? 0;
+/** Append an entry built by the caller with `seq: state.seq++` first. */
+function appendLog(state: State, entry: LogEntry): void {
+  state.log.push(entry);
+  if (entry.preview !== undefined) state.logChars += entry.preview.length;
 }
 
 /** Keep the log within its bounds after an action, oldest first out, evictions counted. */
