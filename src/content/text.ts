@@ -10,8 +10,17 @@ const byteLengthGetter = getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prot
 const scratch = new Uint8Array(64 * 1024);
 const SCRATCH_CHARS = scratch.length / 3;
 
+const regExpExec = RegExp.prototype.exec;
+/** Not global or sticky: the native exec reads only this instance's own `lastIndex`, never the prototype. */
+const NON_ASCII = /[^\u0000-\u007f]/;
+/** True when every code unit of `s` is ASCII (one UTF-8 byte each). */
+function isAscii(s: string): boolean {
+  return apply(regExpExec, NON_ASCII, [s]) === null;
+}
+
 /** Length of `s` in UTF-8 bytes (lone surrogates count as U+FFFD, 3 bytes, as TextEncoder writes them). */
 export function utf8Length(s: string): number {
+  if (isAscii(s)) return s.length;
   // The native encoder into a reused buffer: no allocation but its small
   // result record, whose `written` is an own data property (no page code runs).
   if (s.length <= SCRATCH_CHARS) return (apply(encodeInto, encoder, [s, scratch]) as TextEncoderEncodeIntoResult).written;
@@ -32,6 +41,9 @@ let viewBytes = -1;
 export function textPreview(s: string, maxBytes: number): string {
   if (s.length <= maxBytes / 3) return s; // fits whatever the characters
   if (!(maxBytes >= 0)) return '';
+  // A prefix of maxBytes ASCII characters is exactly maxBytes bytes (only the prefix is scanned).
+  const head = slice(s, 0, maxBytes);
+  if (isAscii(head)) return head;
   if (maxBytes > scratch.length) return previewByUnits(s, maxBytes);
   if (viewBytes !== maxBytes) {
     view = apply(subarray, scratch, [0, maxBytes]) as Uint8Array;
