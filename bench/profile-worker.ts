@@ -3,7 +3,12 @@
  * port -> worker) with a CDP CPU profile of the service worker, and prints
  * the functions with the most self time in the worker.
  * `npx tsx bench/profile-worker.ts [events]` (default 200,000);
- * SSE_CONNECTIONS_DIST points it at another build.
+ * `npx tsx bench/profile-worker.ts direct [events]` feeds the worker's store
+ * directly instead (batches of 200 BroadcastChannel posts, as the relay
+ * would after validation): the reducer and the write-behind only, timed in
+ * the worker until the last write is done.
+ * SSE_CONNECTIONS_DIST points it at another build; PROFILE=0 turns the
+ * profiler off (for timings).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +17,9 @@ import { Cdp } from '../tests/e2e/support/cdp';
 import { startTestServer } from '../tests/e2e/support/server';
 
 const PAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages');
-const total = Number(process.argv[2] ?? 200_000);
+const direct = process.argv[2] === 'direct';
+const total = Number((direct ? process.argv[3] : process.argv[2]) ?? 200_000);
+const profiling = process.env.PROFILE !== '0';
 const top = Number(process.env.TOP ?? 30);
 
 interface Node {
@@ -41,29 +48,63 @@ try {
   const { sessionId } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', { targetId: sw.targetId, flatten: true });
   await cdp.send('Profiler.enable', {}, sessionId);
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 }, sessionId);
-  await cdp.send('Profiler.start', {}, sessionId);
+  if (profiling) await cdp.send('Profiler.start', {}, sessionId);
+
+  if (direct) {
+    const { ms, bytes, persistErrors } = await worker.evaluate(async (n) => {
+      type Dispatch = (a: unknown) => void;
+      const store = (globalThis as unknown as { __sseConnections: { dispatch: Dispatch; flush(): Promise<void> } }).__sseConnections;
+      const t = Date.now();
+      store.dispatch({ kind: 'doc:hello', tabId: 999, frameId: 0, docId: 'direct-doc-0000', url: 'http://bench.test/', title: 'direct', t });
+      store.dispatch({ kind: 'doc:events', tabId: 999, frameId: 0, docId: 'direct-doc-0000', seq: 0, events: [{ kind: 'bc:create', t, id: 1, name: 'chat-direct' }], invalid: 0, dropped: 0, t });
+      const t0 = performance.now();
+      const batch = 200;
+      for (let sent = 0, seq = 1; sent < n; seq++) {
+        const events = [];
+        for (let i = 0; i < batch && sent < n; i++, sent++) events.push({ kind: 'bc:post', t: t + sent / 100, id: 1, size: String(sent).length, preview: String(sent) });
+        store.dispatch({ kind: 'doc:events', tabId: 999, frameId: 0, docId: 'direct-doc-0000', seq, events, invalid: 0, dropped: 0, t: Date.now() });
+        // Let timers run now and then (the write-behind), as port messages would.
+        if (seq % 25 === 0) await new Promise((r) => setTimeout(r, 0));
+      }
+      await store.flush();
+      const ms = performance.now() - t0;
+      const bytes = await chrome.storage.session.getBytesInUse(null);
+      return { ms, bytes, persistErrors: (store as unknown as { persistErrors: number }).persistErrors };
+    }, total);
+    console.log(`${total} events dispatched directly: ${Math.round(ms)} ms in the worker (${Math.round((total / ms) * 1000)} ev/s); storage.session ${(bytes / 2 ** 20).toFixed(1)} MB in use, ${persistErrors} failed writes`);
+  }
 
   const before = await stats();
   const t0 = Date.now();
-  const produceMs = await page.evaluate(
+  const produceMs = direct ? 0 : await page.evaluate(
     ([n, chunk]) => (window as unknown as { produce(n: number, c: number): Promise<number> }).produce(n, chunk),
     [total, 1000] as const,
   );
   let s = await stats();
   const deadline = Date.now() + 300_000;
-  while (s.accepted + s.droppedByPage - before.accepted - before.droppedByPage < total && Date.now() < deadline) {
+  while (!direct && s.accepted + s.droppedByPage - before.accepted - before.droppedByPage < total && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
     s = await stats();
   }
   const ingestMs = Date.now() - t0;
-  const { profile } = await cdp.send<{ profile: { nodes: Node[]; startTime: number; endTime: number } }>('Profiler.stop', {}, sessionId);
+  const { profile } = profiling
+    ? await cdp.send<{ profile: { nodes: Node[]; startTime: number; endTime: number } }>('Profiler.stop', {}, sessionId)
+    : { profile: { nodes: [] as Node[] } };
   cdp.close();
 
-  console.log(`${total} events: produced in ${Math.round(produceMs)} ms, taken by the worker in ${ingestMs} ms (${Math.round((total / ingestMs) * 1000)} ev/s); accepted ${s.accepted - before.accepted}, dropped ${s.droppedByPage - before.droppedByPage}`);
+  if (!direct) console.log(`${total} events: produced in ${Math.round(produceMs)} ms, taken by the worker in ${ingestMs} ms (${Math.round((total / ingestMs) * 1000)} ev/s); accepted ${s.accepted - before.accepted}, dropped ${s.droppedByPage - before.droppedByPage}`);
+  if (profiling) report(profile.nodes);
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+/** Self time, then inclusive time, of the functions in a CPU profile, as shares of the busy samples. */
+function report(nodes: Node[]): void {
   const self = new Map<string, number>();
   let all = 0;
   let idle = 0;
-  for (const n of profile.nodes) {
+  for (const n of nodes) {
     const hits = n.hitCount ?? 0;
     all += hits;
     if (n.callFrame.functionName === '(idle)') idle += hits;
@@ -77,7 +118,7 @@ try {
     console.log(`${((v / busy) * 100).toFixed(1).padStart(6)}%  ${String(v).padStart(6)}  ${k}`);
   }
   // Inclusive time of the top-level functions of interest.
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const byId = new Map(nodes.map((n) => [n.id, n]));
   const inclusive = new Map<string, number>();
   const walk = (id: number, seen: Set<string>): number => {
     const n = byId.get(id)!;
@@ -88,12 +129,9 @@ try {
     return sum;
   };
   // (inclusive is approximate for recursive names; fine for an overview)
-  walk(profile.nodes[0]!.id, new Set());
+  walk(nodes[0]!.id, new Set());
   console.log('inclusive share of busy samples (named functions, top):');
   for (const [k, v] of [...inclusive].filter(([k]) => !k.startsWith('(')).sort((a, b) => b[1] - a[1]).slice(0, top)) {
     console.log(`${((v / busy) * 100).toFixed(1).padStart(6)}%  ${k}`);
   }
-} finally {
-  await browser.close();
-  await server.close();
 }

@@ -6,12 +6,14 @@
  *
  * Values are written as JSON strings: the extension API converts a string to
  * the browser's value type with one copy, but an object property by property,
- * which cost the worker far more than building its state. The entries of a
- * chunk are turned into JSON once each (see ChunkEncoder), however often the
- * chunk is written while it fills. Values written as objects by an older
- * version still restore.
+ * which cost the worker far more than building its state. Log chunks are in
+ * a compact form (log-codec.ts: keys and repeated strings once per chunk),
+ * each entry encoded once (ChunkEncoder), however often the chunk is written
+ * while it fills. Values written as objects by an older version still
+ * restore.
  */
 import type { LogEntry } from '../shared/protocol';
+import { ChunkRows, decodeChunk } from './log-codec';
 import { emptyState, type State } from './state';
 
 export const CORE_KEY = 'session:core';
@@ -63,21 +65,22 @@ export function encodeCore(s: State): string {
 }
 
 /**
- * JSON of log chunks, kept for the chunks written last: a chunk that is
- * written again (it was still filling) only encodes the entries added since.
- * The log's entries never change once appended, and their sequence numbers
- * only grow, so a chunk whose first entries are the ones encoded before
- * (same first and same n-th sequence number) starts with the same JSON.
+ * Stored form of log chunks (see log-codec.ts), kept for the chunks written
+ * last: a chunk that is written again (it was still filling) only encodes
+ * the entries added since. The log's entries never change once appended,
+ * and their sequence numbers only grow, so a chunk whose first entries are
+ * the ones encoded before (same first and same n-th sequence number) starts
+ * with the same rows.
  */
 export class ChunkEncoder {
-  private cache = new Map<number, { firstSeq: number; lastSeq: number; count: number; json: string }>();
-  /** Entries turned into JSON so far (for tests). */
+  private cache = new Map<number, { firstSeq: number; lastSeq: number; count: number; rows: ChunkRows }>();
+  /** Entries encoded so far (for tests). */
   encoded = 0;
 
-  /** `entries` (all of chunk `chunk`, in log order, non-empty) as a JSON array. */
+  /** `entries` (all of chunk `chunk`, in log order, non-empty) as stored. */
   encode(chunk: number, entries: readonly LogEntry[]): string {
     const hit = this.cache.get(chunk);
-    let json = '';
+    let rows: ChunkRows;
     let from = 0;
     if (
       hit &&
@@ -85,21 +88,21 @@ export class ChunkEncoder {
       entries[0]?.seq === hit.firstSeq &&
       entries[hit.count - 1]?.seq === hit.lastSeq
     ) {
-      json = hit.json;
+      rows = hit.rows;
       from = hit.count;
+    } else rows = new ChunkRows();
+    if (from < entries.length) {
+      rows.add(from === 0 ? entries : entries.slice(from));
+      this.encoded += entries.length - from;
     }
-    const parts: string[] = [];
-    for (let i = from; i < entries.length; i++) parts.push(JSON.stringify(entries[i]));
-    this.encoded += entries.length - from;
-    if (parts.length > 0) json = json === '' ? parts.join(',') : `${json},${parts.join(',')}`;
-    const last = entries[entries.length - 1];
     const first = entries[0];
+    const last = entries[entries.length - 1];
     if (first && last) {
-      this.cache.set(chunk, { firstSeq: first.seq, lastSeq: last.seq, count: entries.length, json });
+      this.cache.set(chunk, { firstSeq: first.seq, lastSeq: last.seq, count: entries.length, rows });
       // Only the newest chunks are written again; older ones are full.
       for (const n of this.cache.keys()) if (n < chunk - 1) this.cache.delete(n);
     }
-    return `[${json}]`;
+    return rows.toJSON();
   }
 
   /** Forget everything (the log was cleared or rebuilt). */
@@ -162,8 +165,8 @@ export function restoreState(items: Record<string, unknown>): State {
     .filter((n) => Number.isSafeInteger(n))
     .sort((a, b) => a - b);
   for (const n of chunks) {
-    const entries = decoded(items[logKey(n)]);
-    if (Array.isArray(entries)) for (const e of entries as LogEntry[]) state.log.push(e);
+    const entries = decodeChunk(decoded(items[logKey(n)]));
+    if (entries) for (const e of entries) state.log.push(e);
   }
   state.logChars = state.log.reduce((n, e) => n + (e.preview?.length ?? 0), 0);
   return state;

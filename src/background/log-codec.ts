@@ -1,0 +1,125 @@
+/**
+ * Compact form of a stored log chunk. The entries of a chunk repeat the same
+ * keys and mostly the same strings (kind, connection id, URL or channel
+ * name, event type), and what goes to storage.session costs the worker by
+ * the byte (and counts against its quota). So a chunk is stored as
+ *
+ *   {"v":2,"strings":[...],"rows":[[mask, value, ...], ...]}
+ *
+ * where `mask` says which of FIELDS the entry has (bit i: FIELDS[i]), the
+ * values follow in FIELDS order, and a string of an interned field is its
+ * index in `strings`. An entry this cannot reproduce exactly (a key not in
+ * FIELDS, keys in another order, an undefined value, a number where a string
+ * is interned) is stored as it is, as an object row. Decoding gives back
+ * entries equal to the originals, with their keys in the same order.
+ */
+import type { LogEntry } from '../shared/protocol';
+
+/** The fields of a log entry, in the order the reducer writes them. */
+export const FIELDS = [
+  'seq',
+  't',
+  'tabId',
+  'frameId',
+  'kind',
+  'ref',
+  'name',
+  'type',
+  'preview',
+  'size',
+  'lastEventId',
+  'readyState',
+  'status',
+  'info',
+] as const;
+
+const FIELD_INDEX = new Map<string, number>(FIELDS.map((f, i) => [f, i]));
+/** Fields whose strings repeat within a chunk: stored once in `strings`. */
+const INTERNED = FIELDS.map((f) => f === 'kind' || f === 'ref' || f === 'name' || f === 'type' || f === 'info');
+
+export interface StoredChunk {
+  v: 2;
+  strings: string[];
+  rows: (unknown[] | LogEntry)[];
+}
+
+/** The rows of one chunk being written, as JSON, with its string table. */
+export class ChunkRows {
+  readonly strings: string[] = [];
+  private readonly index = new Map<string, number>();
+  /** JSON of the rows so far, without the enclosing brackets. */
+  private json = '';
+
+  /** Append the rows of `entries` (one JSON conversion for all of them). */
+  add(entries: readonly LogEntry[]): void {
+    if (entries.length === 0) return;
+    const rows: (unknown[] | LogEntry)[] = new Array<unknown[] | LogEntry>(entries.length);
+    for (let i = 0; i < entries.length; i++) rows[i] = this.row(entries[i]!);
+    const added = JSON.stringify(rows).slice(1, -1);
+    this.json = this.json === '' ? added : `${this.json},${added}`;
+  }
+
+  /** The chunk as stored. */
+  toJSON(): string {
+    return `{"v":2,"strings":${JSON.stringify(this.strings)},"rows":[${this.json}]}`;
+  }
+
+  private intern(s: string): number {
+    let n = this.index.get(s);
+    if (n === undefined) {
+      n = this.strings.length;
+      this.strings.push(s);
+      this.index.set(s, n);
+    }
+    return n;
+  }
+
+  private row(e: LogEntry): unknown[] | LogEntry {
+    const row: unknown[] = [0];
+    let mask = 0;
+    let last = -1;
+    const record = e as unknown as Record<string, unknown>;
+    for (const key in record) {
+      const i = FIELD_INDEX.get(key);
+      const value = record[key];
+      if (i === undefined || i <= last || value === undefined) return e;
+      last = i;
+      mask |= 1 << i;
+      if (INTERNED[i] && value !== null) {
+        if (typeof value !== 'string') return e;
+        row.push(this.intern(value));
+      } else row.push(value);
+    }
+    row[0] = mask;
+    return row;
+  }
+}
+
+/**
+ * The entries of a stored chunk: the compact form above, or (older
+ * versions) an array of entries. Anything else gives null.
+ */
+export function decodeChunk(value: unknown): LogEntry[] | null {
+  if (Array.isArray(value)) return value as LogEntry[];
+  if (!value || typeof value !== 'object') return null;
+  const chunk = value as Partial<StoredChunk>;
+  if (chunk.v !== 2 || !Array.isArray(chunk.rows) || !Array.isArray(chunk.strings)) return null;
+  const { strings } = chunk;
+  const out: LogEntry[] = [];
+  for (const row of chunk.rows) {
+    if (!Array.isArray(row)) {
+      if (row && typeof row === 'object') out.push(row);
+      continue;
+    }
+    const mask = row[0] as number;
+    const e: Record<string, unknown> = {};
+    let k = 1;
+    for (let i = 0; i < FIELDS.length; i++) {
+      if ((mask & (1 << i)) === 0) continue;
+      const v: unknown = row[k++];
+      e[FIELDS[i]!] = INTERNED[i] && typeof v === 'number' ? strings[v] : v;
+    }
+    out.push(e as unknown as LogEntry);
+  }
+  return out;
+}
