@@ -60,6 +60,10 @@ test('a page cannot tell whether the extension is there: identical results witho
   // Sanity of the reference run itself.
   expect((plain.results['es.facts'] as unknown[])[0]).toBe('function EventSource() { [native code] }');
   expect((plain.results['fetch.readerCancelCloses'] as unknown[])[1]).toBe(0);
+  // The page's own code used the patched built-ins (so a wrapper that used them would change the counts).
+  const [events, counts] = plain.results['quiet.patchedBuiltins'] as [number, Record<string, number>];
+  expect(events).toBeGreaterThanOrEqual(4);
+  expect(counts['Array#push']).toBeGreaterThanOrEqual(4);
   for (const name of names) {
     expect.soft(instrumented.results[name], name).toEqual(plain.results[name]);
   }

@@ -369,6 +369,57 @@
     });
   }
 
+  // Built-ins a page may patch after we started: the wrapper must call none
+  // of them (it uses natives captured at document_start), so the counts are
+  // those of the page's own code, with or without the extension.
+  async function patchedBuiltinChecks() {
+    await recordAsync('quiet.patchedBuiltins', async () => {
+      const counts = {};
+      const restore = [];
+      const patch = (owner, key, label) => {
+        const desc = Object.getOwnPropertyDescriptor(owner, key);
+        const original = desc.value;
+        counts[label] = 0;
+        owner[key] = function (...args) {
+          counts[label]++;
+          return Reflect.apply(original, this, args);
+        };
+        restore.push(() => Object.defineProperty(owner, key, desc));
+      };
+      patch(RegExp.prototype, 'exec', 'RegExp#exec');
+      patch(RegExp.prototype, Symbol.match, 'RegExp#@@match');
+      patch(RegExp.prototype, Symbol.replace, 'RegExp#@@replace');
+      patch(String.prototype, 'slice', 'String#slice');
+      patch(String.prototype, 'charCodeAt', 'String#charCodeAt');
+      patch(TextEncoder.prototype, 'encode', 'TextEncoder#encode');
+      patch(TextEncoder.prototype, 'encodeInto', 'TextEncoder#encodeInto');
+      patch(Object.getPrototypeOf(Uint8Array.prototype), 'subarray', 'TypedArray#subarray');
+      patch(JSON, 'stringify', 'JSON.stringify');
+      patch(Object, 'keys', 'Object.keys');
+      patch(Array.prototype, 'push', 'Array#push');
+      try {
+        const got = [];
+        const es = new EventSource('/script/unicode?conf=patched');
+        es.onmessage = (e) => got.push(e.data.length);
+        es.addEventListener('tick', (e) => got.push(e.data.length));
+        es.onerror = () => es.close();
+        const a = new BroadcastChannel('conf-patched');
+        const b = new BroadcastChannel('conf-patched');
+        b.onmessage = (e) => got.push(typeof e.data);
+        a.postMessage({ text: 'é😀'.repeat(1000), list: [1, 2, 3] });
+        a.postMessage('x'.repeat(5000));
+        await until(() => got.length >= 4);
+        es.close();
+        a.close();
+        b.close();
+        await sleep(100);
+        return [got.length, { ...counts }];
+      } finally {
+        for (const undo of restore) undo();
+      }
+    });
+  }
+
   // -------------------------------------------------------- BroadcastChannel
   async function broadcastChannelChecks() {
     await recordAsync('bc.delivery', async () => {
@@ -777,6 +828,7 @@
 
   window.conformance = (async () => {
     await eventSourceChecks();
+    await patchedBuiltinChecks();
     await broadcastChannelChecks();
     await lockChecks();
     await fetchChecks();
