@@ -33,3 +33,8 @@ for (const key of ['relayMs', 'bcMs', 'locksMs'] as const) {
   const mb = median(samples.B.map((s) => s[key]));
   console.log(`${key.padEnd(8)} none ${round(base, 1)} ms | A ${round(ma, 1)} ms (×${round(ma / base, 3)}) | B ${round(mb, 1)} ms (×${round(mb / base, 3)})`);
 }
+const cpuOf = (s: Sample, kind?: string) => (kind ? (s.relayCpu[kind] ?? 0) : Object.values(s.relayCpu).reduce((x, y) => x + y, 0));
+for (const kind of [undefined, 'renderer', 'browser', 'extension renderer (worker)']) {
+  const m = (list: Sample[]) => round(median(list.map((s) => cpuOf(s, kind))), 0);
+  console.log(`relay CPU ${kind ?? 'all'}: none ${m(samples.none)} ms | A ${m(samples.A)} ms | B ${m(samples.B)} ms`);
+}
