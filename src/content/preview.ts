@@ -20,11 +20,8 @@ import {
   isArray,
   jsonStringify,
   NativeString,
-  NativeWeakSet,
   numberText,
   ownKeys,
-  wsAdd,
-  wsHas,
 } from './natives';
 import { textPreview, utf8Length } from './text';
 
@@ -76,7 +73,14 @@ class Walk {
   size = 0;
   nodes = 0;
   full = false;
-  readonly seen: WeakSet<object> = new NativeWeakSet();
+  /**
+   * The objects being walked, outermost first: one met again among them is
+   * a cycle. (A per-walk WeakSet cost a weak collection per message, which
+   * the garbage collector then had to process.) Depth is bounded, so the
+   * scan is short; an object shared by two branches is simply shown twice,
+   * within the node budget.
+   */
+  readonly ancestors: object[] = [];
   constructor(readonly maxChars: number) {}
 
   write(s: string): void {
@@ -128,9 +132,11 @@ class Walk {
   }
 
   object(o: object, depth: number): void {
-    if (wsHas(this.seen, o)) return this.write('[Circular]');
+    const ancestors = this.ancestors;
+    for (let i = 0; i < depth && i < ancestors.length; i++) if (ancestors[i] === o) return this.write('[Circular]');
     if (depth >= MAX_DEPTH || this.nodes > MAX_NODES || this.full) return this.write('…');
-    wsAdd(this.seen, o);
+    // Own index writes on our own array: no page-patchable method involved.
+    ancestors[depth] = o;
     if (isArray(o)) return this.array(o, depth);
     // Fast path for plain objects (most messages): no brand checks, each of
     // which throws for a value without the brand, and throwing is slow.

@@ -108,6 +108,14 @@ describe('valuePreview', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
     expect(valuePreview(cyclic, 100).preview).toBe('{"a":1,"self":[Circular]}');
+    // A cycle through a Map and an array; a shared (not circular) object is shown at each place.
+    const m = new Map<string, unknown>();
+    const inner = { m, list: [] as unknown[] };
+    inner.list.push(inner);
+    m.set('k', inner);
+    expect(valuePreview(m, 200).preview).toBe('Map(1) {"k" => {"m":[Circular],"list":[[Circular]]}}');
+    const shared = { x: 1 };
+    expect(valuePreview({ a: shared, b: [shared] }, 200).preview).toBe('{"a":{"x":1},"b":[{"x":1}]}');
     let deep: unknown = 'end';
     for (let i = 0; i < 50; i++) deep = [deep];
     expect(valuePreview(deep, 1000).preview).toContain('…');
