@@ -1,6 +1,11 @@
-/** Panels subscribe on a port named after the inspected tab; they get a snapshot, the log, then deltas. */
+/**
+ * Panels subscribe on a port named after the inspected tab; they get a
+ * snapshot, the log newest first (see `src/shared/panel-feed.ts`: the newest
+ * entries at once, older ones in chunks as the panel asks), then deltas.
+ */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { tabIdFromPanelPort } from '../shared/protocol';
+import { createLogFeed } from '../shared/panel-feed';
 import { isExtensionPage } from './sender';
 import type { Store } from './store';
 
@@ -11,7 +16,20 @@ export function registerPanelPorts(store: Store): void {
       port.disconnect();
       return;
     }
-    const unsubscribe = store.subscribe({ post: (message) => port.postMessage(message) });
-    port.onDisconnect.addListener(unsubscribe);
+    let open = true;
+    const feed = createLogFeed((message) => {
+      if (!open) return;
+      try {
+        port.postMessage(message);
+      } catch {
+        // The port closed under us; its onDisconnect unsubscribes.
+      }
+    });
+    port.onMessage.addListener((message: unknown) => feed.receive(message));
+    const unsubscribe = store.subscribe({ post: (message) => feed.post(message) });
+    port.onDisconnect.addListener(() => {
+      open = false;
+      unsubscribe();
+    });
   });
 }

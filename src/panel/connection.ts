@@ -3,7 +3,8 @@
  * closes; the panel reconnects and gets a fresh snapshot.
  */
 import browser from 'webextension-polyfill';
-import { panelPortName, type PanelMessage } from '../shared/protocol';
+import { panelPortName } from '../shared/protocol';
+import type { FeedMessage } from '../shared/panel-feed';
 import type { PanelStore } from './store';
 
 export function connectPanel(store: PanelStore): () => void {
@@ -14,12 +15,20 @@ export function connectPanel(store: PanelStore): () => void {
     if (stopped) return;
     const port = browser.runtime.connect({ name: panelPortName(store.tabId ?? 0) });
     store.connected.value = true;
+    store.setRequest((message) => {
+      try {
+        port.postMessage(message);
+      } catch {
+        // Disconnected: the new port's feed starts over.
+      }
+    });
     port.onMessage.addListener((message: unknown) => {
       retryMs = 100;
-      store.receive(message as PanelMessage);
+      store.receive(message as FeedMessage);
     });
     port.onDisconnect.addListener(() => {
       store.connected.value = false;
+      store.setRequest(null);
       if (stopped) return;
       timer = setTimeout(open, retryMs);
       retryMs = Math.min(retryMs * 2, 2000);

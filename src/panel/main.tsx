@@ -31,6 +31,7 @@ setInterval(() => (store.now.value = Date.now()), 1000);
 
 // Read-only counters for benchmarks and tests (see docs/panel.md).
 Object.defineProperty(perf, 'liveLogSize', { get: () => logSize(store.data.value.log), enumerable: true });
+Object.defineProperty(perf, 'olderPending', { get: () => store.olderPending.value, enumerable: true });
 Object.assign(globalThis, { __panelPerf: perf });
 
 render(<App store={store} ui={ui} bodies={bodies} bodiesAvailable={bodiesAvailable} />, document.getElementById('app')!);

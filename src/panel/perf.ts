@@ -23,6 +23,14 @@ export const perf = {
     if (ms > this.maxFlushMs) this.maxFlushMs = ms;
     performance.mark?.('sse-panel:flush', { detail: { messages, ms } });
   },
+  /** When the live log last became whole (the older entries of a load all applied). */
+  loadedAt: 0,
+  loadedEntries: 0,
+  recordLoaded(entries: number) {
+    this.loadedAt = performance.now();
+    this.loadedEntries = entries;
+    performance.mark?.('sse-panel:loaded', { detail: { entries } });
+  },
   /** Last import: parse and validate, then build the log. */
   lastImportMs: 0,
   recordImport(events: number, ms: number) {

@@ -2,12 +2,15 @@
  * The panel's state: signals fed by the worker's port. Every message from
  * the worker goes through one pure function, `applyMessage`; messages are
  * queued and applied in one batch per animation frame, so a burst of
- * updates renders once.
+ * updates renders once. The log arrives newest first (`feed:head`, then
+ * older chunks the panel asks for, see `src/shared/panel-feed.ts`): at most
+ * one older chunk is applied per frame, so loading never blocks one.
  */
 import { batch, computed, signal } from '@preact/signals';
-import type { LogEntry, PanelMessage, Snapshot } from '../shared/protocol';
+import type { LogEntry, Snapshot } from '../shared/protocol';
 import { assertNever } from '../shared/protocol';
-import { appendLog, emptyLogView, replaceLog, type LogView } from './model/log-view';
+import type { FeedMessage, FeedRequest } from '../shared/panel-feed';
+import { appendLog, emptyLogView, logSize, prependLog, replaceLog, type LogView } from './model/log-view';
 import { perf } from './perf';
 
 export interface Navigation {
@@ -21,33 +24,60 @@ export interface PanelData {
   log: LogView;
   /** Per tab, the last top-level navigation seen in the log (for "preserve log" off). */
   navigations: ReadonlyMap<number, Navigation>;
+  /** Older entries of the capture still to come from the worker (0: the log is whole). */
+  older: number;
+  /** The load the older entries belong to (`feed:head`'s `load`). */
+  load: number;
 }
 
 /** Most log entries the panel keeps (the worker keeps its own bound). */
 export const PANEL_LOG_LIMIT = 200_000;
 
-export const emptyPanelData = (): PanelData => ({ snapshot: null, log: emptyLogView(), navigations: new Map() });
+export const emptyPanelData = (): PanelData => ({ snapshot: null, log: emptyLogView(), navigations: new Map(), older: 0, load: 0 });
 
+/** The last top-level navigation per tab: the newest `doc:gone` wins, whichever order entries come in. */
 function trackNavigations(previous: ReadonlyMap<number, Navigation>, entries: readonly LogEntry[]): ReadonlyMap<number, Navigation> {
   let next: Map<number, Navigation> | null = null;
   for (const e of entries) {
     if (e.kind !== 'doc:gone' || e.frameId !== 0) continue;
+    const known = (next ?? previous).get(e.tabId);
+    if (known && known.seq >= e.seq) continue;
     next ??= new Map(previous);
     next.set(e.tabId, { seq: e.seq, t: e.t });
   }
   return next ?? previous;
 }
 
-export function applyMessage(data: PanelData, message: PanelMessage, limit = PANEL_LOG_LIMIT): PanelData {
+export function applyMessage(data: PanelData, message: FeedMessage, limit = PANEL_LOG_LIMIT): PanelData {
   switch (message.kind) {
     case 'panel:snapshot':
       return { ...data, snapshot: message.snapshot };
     case 'panel:log':
       if (message.reset) {
-        return { ...data, log: replaceLog(data.log, message.entries, limit), navigations: trackNavigations(new Map(), message.entries) };
+        return { ...data, log: replaceLog(data.log, message.entries, limit), navigations: trackNavigations(new Map(), message.entries), older: 0, load: 0 };
       }
       if (message.entries.length === 0) return data;
       return { ...data, log: appendLog(data.log, message.entries, limit), navigations: trackNavigations(data.navigations, message.entries) };
+    case 'feed:head':
+      return {
+        ...data,
+        log: replaceLog(data.log, message.entries, limit, message.older),
+        navigations: trackNavigations(new Map(), message.entries),
+        older: message.older,
+        load: message.load,
+      };
+    case 'feed:older': {
+      if (message.load !== data.load || data.older === 0) return data;
+      const log = prependLog(data.log, message.entries, limit);
+      // Past the panel's bound nothing older is kept: the load is over.
+      const full = logSize(log) >= limit;
+      return {
+        ...data,
+        log,
+        navigations: trackNavigations(data.navigations, message.entries),
+        older: full ? 0 : Math.min(data.older, message.remaining),
+      };
+    }
     default:
       return assertNever(message);
   }
@@ -87,6 +117,8 @@ export function createPanelStore(tabId: number | null, minFlushMs = MIN_FLUSH_MS
   const now = signal(Date.now());
 
   const data = computed(() => imported.value?.data ?? live.value);
+  /** Older entries of the live capture still loading (a number, so it changes only with the load). */
+  const olderPending = computed(() => live.value.older);
   const snapshot = computed(() => data.value.snapshot);
   const log = computed(() => (paused.value && frozenLog.value ? frozenLog.value : data.value.log));
   /** The focused tab's last navigation, when "preserve log" is off. A primitive, so filters only change on navigation. */
@@ -110,53 +142,96 @@ export function createPanelStore(tabId: number | null, minFlushMs = MIN_FLUSH_MS
     );
   });
 
-  let queue: PanelMessage[] = [];
-  let scheduled = false;
+  let queue: FeedMessage[] = [];
+  let scheduled: 'soon' | 'frame' | null = null;
+  let waitTimer: ReturnType<typeof setTimeout> | undefined;
   let lastFlushAt = 0;
-  const flush = () => {
-    scheduled = false;
+  let request: ((message: FeedRequest) => void) | null = null;
+  const flush = (all = true) => {
+    scheduled = null;
+    clearTimeout(waitTimer);
     lastFlushAt = Date.now();
-    const messages = queue;
+    let messages = queue;
     queue = [];
-    if (messages.length === 0) return;
-    const t0 = performance.now();
-    batch(() => {
-      let d = live.value;
-      for (const m of messages) {
-        if (m.kind === 'panel:log' && !m.reset && !recording.value) continue;
-        d = applyMessage(d, m);
-      }
-      live.value = d;
-      now.value = Date.now();
-    });
-    perf.recordFlush(messages.length, performance.now() - t0);
-  };
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    // At most one batch per minFlushMs: a fast stream renders a few times a
-    // second, not on every port message. Then on an animation frame, with a
-    // timeout because a hidden panel gets no frames.
-    const wait = Math.max(0, lastFlushAt + minFlushMs - Date.now());
-    setTimeout(() => {
-      const raf = globalThis.requestAnimationFrame;
-      if (!raf) {
-        flush();
-        return;
-      }
-      const timer = setTimeout(flush, 100);
-      raf(() => {
-        clearTimeout(timer);
-        flush();
+    if (!all) {
+      // One chunk of older entries per frame; later chunks wait for the next.
+      let seen = false;
+      const later: FeedMessage[] = [];
+      messages = messages.filter((m) => {
+        if (m.kind !== 'feed:older') return true;
+        if (!seen) return (seen = true);
+        later.push(m);
+        return false;
       });
+      queue = later;
+    }
+    if (messages.length > 0) {
+      const t0 = performance.now();
+      batch(() => {
+        let d = live.value;
+        for (const m of messages) {
+          if (m.kind === 'panel:log' && !m.reset && !recording.value) continue;
+          d = applyMessage(d, m);
+        }
+        live.value = d;
+        now.value = Date.now();
+      });
+      perf.recordFlush(messages.length, performance.now() - t0);
+      if (live.value.older === 0 && live.value.load !== 0 && loadedMarked !== live.value.load) {
+        loadedMarked = live.value.load;
+        perf.recordLoaded(logSize(live.value.log));
+      }
+    }
+    if (queue.length > 0) schedule(true);
+  };
+  let loadedMarked = 0;
+  const onFrame = () => {
+    const raf = globalThis.requestAnimationFrame;
+    if (!raf) {
+      waitTimer = setTimeout(() => flush(false), 0);
+      return;
+    }
+    // A hidden panel gets no frames.
+    waitTimer = setTimeout(() => flush(false), 100);
+    raf(() => {
+      if (scheduled === 'frame') flush(false);
+    });
+  };
+  const schedule = (urgent: boolean) => {
+    if (scheduled === 'frame') return;
+    if (scheduled === 'soon' && !urgent) return;
+    clearTimeout(waitTimer);
+    // At most one batch per minFlushMs: a fast stream renders a few times a
+    // second, not on every port message. The log's loading goes at frame
+    // rate. Then on an animation frame, with a timeout because a hidden
+    // panel gets no frames.
+    const wait = urgent ? 0 : Math.max(0, lastFlushAt + minFlushMs - Date.now());
+    if (wait === 0) {
+      scheduled = 'frame';
+      onFrame();
+      return;
+    }
+    scheduled = 'soon';
+    waitTimer = setTimeout(() => {
+      scheduled = 'frame';
+      onFrame();
     }, wait);
   };
+  const loaded = (): Promise<void> =>
+    new Promise((resolve) => {
+      const stop = live.subscribe((d) => {
+        if (d.older > 0) return;
+        queueMicrotask(() => stop());
+        resolve();
+      });
+    });
 
   return {
     tabId,
     live,
     imported,
     data,
+    olderPending,
     connected,
     recording,
     paused,
@@ -168,12 +243,21 @@ export function createPanelStore(tabId: number | null, minFlushMs = MIN_FLUSH_MS
     log,
     hideUpToSeq,
     tabConnections,
-    receive(message: PanelMessage) {
+    receive(message: FeedMessage) {
       queue.push(message);
-      schedule();
+      // Ask for the next older chunk at once: it travels while this one waits for its frame.
+      if (message.kind === 'feed:head' && message.older > 0) request?.({ kind: 'feed:more', load: message.load });
+      if (message.kind === 'feed:older' && message.remaining > 0) request?.({ kind: 'feed:more', load: message.load });
+      schedule(message.kind === 'feed:head' || message.kind === 'feed:older');
     },
-    /** Apply queued messages now (tests, and before an export). */
-    flush,
+    /** Where requests to the worker go (the port); null when there is none. */
+    setRequest(fn: ((message: FeedRequest) => void) | null) {
+      request = fn;
+    },
+    /** Apply every queued message now (tests, and before an export). */
+    flush: () => flush(true),
+    /** Resolves when the live log holds the whole capture (no older entries still to come). */
+    loaded,
     setPaused(on: boolean) {
       batch(() => {
         frozenLog.value = on ? data.value.log : null;

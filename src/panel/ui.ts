@@ -28,9 +28,8 @@ export function logIndex(log: ReadonlySignal<LogView>, input: ReadonlySignal<Fil
     if (!c.ok) return last;
     const t0 = performance.now();
     const rescan = last === null || last.filter !== c.filter || last.epoch !== view.epoch;
-    const from = rescan ? view.start : Math.max(last?.scannedTo ?? 0, view.start);
     last = updateIndex(last, view, c.filter);
-    perf.recordFilter(view.end - from, performance.now() - t0, rescan);
+    perf.recordFilter(last.scanned, performance.now() - t0, rescan);
     return last;
   });
   const error = computed(() => (compiled.value.ok ? null : compiled.value.error));

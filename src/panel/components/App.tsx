@@ -98,6 +98,7 @@ function ViewBody({ store, ui, bodies, bodiesAvailable }: AppProps) {
           index={ui.logModel.index.value}
           error={ui.logModel.error.value}
           paused={store.paused.value}
+          older={store.data.value.older}
           onPause={(on) => store.setPaused(on)}
           tabId={tabId}
         />

@@ -14,6 +14,8 @@ export interface EventLogViewProps {
   index: FilterIndex | null;
   error: string | null;
   paused: boolean;
+  /** Older entries of the capture still loading (0: the log is whole). */
+  older: number;
   onPause: (on: boolean) => void;
   tabId: number | null;
 }
@@ -34,12 +36,13 @@ function findEntry(log: LogView, seq: number | null): LogEntry | null {
   return null;
 }
 
-export function EventLogView({ ui, snapshot, log, liveLog, index, error, paused, onPause, tabId }: EventLogViewProps) {
+export function EventLogView({ ui, snapshot, log, liveLog, index, error, paused, older, onPause, tabId }: EventLogViewProps) {
   const scope = ui.logScope.value;
   const connections = snapshot.connections.filter((c) => scope === 'all' || c.tabId === tabId);
   const channels = [...new Set(snapshot.channels.filter((c) => scope === 'all' || c.tabId === tabId).map((c) => c.name))].sort();
   const shown = index ? indexSize(index) : 0;
-  const waiting = paused ? logSize(liveLog) - logSize(log) : 0;
+  // New while paused: entries after the frozen view's end (older ones loading in front are not new).
+  const waiting = paused ? Math.max(0, liveLog.end - log.end) : 0;
   return (
     <div class="view log">
       <div class="view-bar filters" role="search" aria-label="Filter events">
@@ -90,6 +93,11 @@ export function EventLogView({ ui, snapshot, log, liveLog, index, error, paused,
           {shown} of {logSize(log)} events
           {paused && waiting > 0 ? ` · ${waiting} new while paused` : ''}
         </span>
+        {older > 0 && (
+          <span class="muted" data-testid="log-loading" role="status" title="The newest events are shown; older ones are being loaded from the extension">
+            loading {older} older…
+          </span>
+        )}
       </div>
       {error && <div class="banner error" role="alert" data-testid="filter-error">{error}</div>}
       <div class="split-h grow">

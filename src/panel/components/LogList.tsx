@@ -1,18 +1,25 @@
 /**
- * The virtualized event list (@tanstack/virtual-core): only the rows in view
- * (plus a few) exist in the DOM, whatever the log's length. Rows have one
- * fixed height, so nothing is measured. While the list is scrolled to the
- * bottom it follows new entries, like the DevTools console.
+ * The virtualized event list: only the rows in view (plus a few) exist in
+ * the DOM, whatever the log's length. Rows have one fixed height, so which
+ * rows are in view is arithmetic on the scroll offset (`visibleRows`), O(1)
+ * per render; a general virtualizer (@tanstack/virtual-core, used before)
+ * rebuilt a measurement per row, 100,000 objects, each time the count
+ * changed. While the list is scrolled to the bottom it follows new entries,
+ * like the DevTools console.
  */
-import { useLayoutEffect, useMemo, useReducer, useRef } from 'preact/hooks';
-import { Virtualizer, elementScroll, observeElementOffset, observeElementRect } from '@tanstack/virtual-core';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { LogEntry } from '../../shared/protocol';
 import { findInIndex, indexSize, matchAt, type FilterIndex } from '../model/filter';
 import { formatBytes, formatTime, oneLine } from '../model/format';
 import { nextIndex } from '../model/keyboard';
 import { entryAt, type LogView } from '../model/log-view';
+import { visibleRows } from '../model/rows';
 
 export const ROW_HEIGHT = 20;
+/** Rows rendered beyond each edge of the view. */
+const OVERSCAN = 12;
+/** Height assumed before the list is measured. */
+const FIRST_HEIGHT = 600;
 
 export interface LogListProps {
   log: LogView;
@@ -33,38 +40,43 @@ function summary(e: LogEntry): string {
 
 export function LogList({ log, index, selectedSeq, onSelect, label, testId, showTab }: LogListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const [, rerender] = useReducer((n: number) => n + 1, 0);
   const follow = useRef(true);
   const count = index ? indexSize(index) : 0;
+  // The first row in view and the view's height: state, so scrolling renders only when the rows change.
+  const [topRow, setTopRow] = useState(0);
+  const [height, setHeight] = useState(0);
+  const viewHeight = height > 0 ? height : FIRST_HEIGHT;
+  const totalHeight = count * ROW_HEIGHT;
+  // Following the tail, the view is at the bottom whatever the last scroll event said.
+  const top = follow.current ? Math.max(0, totalHeight - viewHeight) : topRow * ROW_HEIGHT;
+  const rows = visibleRows(top, viewHeight, count, ROW_HEIGHT, OVERSCAN);
 
-  const virtualizer = useMemo(
-    () =>
-      new Virtualizer<HTMLDivElement, HTMLDivElement>({
-        count,
-        getScrollElement: () => scrollRef.current,
-        estimateSize: () => ROW_HEIGHT,
-        scrollToFn: elementScroll,
-        observeElementRect,
-        observeElementOffset,
-        overscan: 12,
-        onChange: () => rerender(0),
-      }),
-    // Created once; options are updated below on every render.
-    [],
-  );
-  virtualizer.setOptions({ ...virtualizer.options, count });
-
-  useLayoutEffect(() => virtualizer._didMount(), [virtualizer]);
   useLayoutEffect(() => {
-    virtualizer._willUpdate();
-  });
-  useLayoutEffect(() => {
-    // Follow the tail with one scroll write (the browser clamps it); the
-    // virtualizer's scrollToIndex reads layout back and retries across
-    // frames, which cost several ms per update at 2,000 events/s.
     const el = scrollRef.current;
-    if (follow.current && el && count > 0) el.scrollTop = virtualizer.getTotalSize();
-  }, [count, virtualizer]);
+    if (!el) return;
+    const measure = () => setHeight(el.clientHeight);
+    measure();
+    if (typeof ResizeObserver !== 'function') return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  const lastIndex = useRef<FilterIndex | null>(null);
+  useLayoutEffect(() => {
+    // Older entries loaded in front of the list: keep the rows the user
+    // looks at in place (the list follows the tail anyway when at the end).
+    const prev = lastIndex.current;
+    lastIndex.current = index;
+    const el = scrollRef.current;
+    if (!el || !index || !prev || follow.current || prev.filter !== index.filter || prev.epoch !== index.epoch) return;
+    const added = index.prepended - prev.prepended;
+    if (added > 0) el.scrollTop += added * ROW_HEIGHT;
+  }, [index]);
+  useLayoutEffect(() => {
+    // Follow the tail with one scroll write (the browser clamps it).
+    const el = scrollRef.current;
+    if (follow.current && el && count > 0) el.scrollTop = totalHeight;
+  }, [count, totalHeight]);
 
   const entryOf = (i: number): LogEntry | undefined => {
     const pos = index ? matchAt(index, i) : undefined;
@@ -82,17 +94,33 @@ export function LogList({ log, index, selectedSeq, onSelect, label, testId, show
     e.preventDefault();
     const entry = entryOf(next);
     if (!entry) return;
-    follow.current = next === count - 1;
+    if (next === count - 1) follow.current = true;
+    else unfollow();
     onSelect(entry);
-    virtualizer.scrollToIndex(next, { align: 'auto' });
+    // Bring the row into view, moving as little as possible.
+    const el = scrollRef.current;
+    if (!el) return;
+    const y = next * ROW_HEIGHT;
+    if (y < el.scrollTop) el.scrollTop = y;
+    else if (y + ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = y + ROW_HEIGHT - el.clientHeight;
   };
 
   const onScroll = () => {
     const el = scrollRef.current;
-    if (el) follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT;
+    if (!el) return;
+    follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT;
+    // While following, the render puts the view at the bottom anyway: no render per followed update.
+    if (!follow.current) setTopRow(Math.floor(el.scrollTop / ROW_HEIGHT));
+  };
+  /** Stop following the tail where the view is now. */
+  const unfollow = () => {
+    follow.current = false;
+    const el = scrollRef.current;
+    if (el) setTopRow(Math.floor(el.scrollTop / ROW_HEIGHT));
   };
 
-  const items = virtualizer.getVirtualItems();
+  const items: { index: number; start: number }[] = [];
+  for (let i = rows.first; i < rows.end; i++) items.push({ index: i, start: i * ROW_HEIGHT });
   return (
     <div class="log-list" data-testid={testId}>
       <div class="log-row log-head" role="row" aria-hidden="true">
@@ -115,7 +143,7 @@ export function LogList({ log, index, selectedSeq, onSelect, label, testId, show
         onScroll={onScroll}
         data-rows={count}
       >
-        <div style={{ height: `${virtualizer.getTotalSize()}px`, position: 'relative' }}>
+        <div style={{ height: `${totalHeight}px`, position: 'relative' }}>
           {items.map((item, slot) => {
             const e = entryOf(item.index);
             if (!e) return null;
@@ -134,7 +162,7 @@ export function LogList({ log, index, selectedSeq, onSelect, label, testId, show
                 class={`log-row${selected ? ' selected' : ''} kind-${e.kind.replace(':', '-')}`}
                 style={{ transform: `translateY(${item.start}px)` }}
                 onClick={() => {
-                  follow.current = false;
+                  unfollow();
                   onSelect(e);
                 }}
               >

@@ -11,8 +11,15 @@ export function Toolbar({ store, ui }: { store: PanelStore; ui: Ui }) {
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
   const imported = store.imported.value;
   const recording = store.recording.value;
-  const onExport = () => {
+  const onExport = async () => {
     store.flush();
+    const pending = store.imported.value === null ? store.olderPending.value : 0;
+    if (pending > 0) {
+      // The export is the whole capture: wait for the older events still loading.
+      setMessage({ kind: 'info', text: `Export waits for ${pending} older event(s) still loading…` });
+      await store.loaded();
+      store.flush();
+    }
     const data = store.data.value;
     if (!data.snapshot) return;
     const capture = buildCapture(data.snapshot, logEntries(data.log));
@@ -82,7 +89,7 @@ export function Toolbar({ store, ui }: { store: PanelStore; ui: Ui }) {
           <input type="checkbox" data-testid="preserve-log" checked={store.preserveLog.value} onChange={(e) => store.setPreserveLog(e.currentTarget.checked)} /> Preserve log
         </label>
         <span class="sep" aria-hidden="true" />
-        <button type="button" data-testid="export" onClick={onExport} title="Save the capture (snapshot and events) as JSON">Export</button>
+        <button type="button" data-testid="export" onClick={() => void onExport()} title="Save the capture (snapshot and events) as JSON">Export</button>
         <button type="button" data-testid="import" onClick={() => fileRef.current?.click()} title="Open a capture saved with Export">Import…</button>
         <input
           ref={fileRef}
@@ -101,6 +108,11 @@ export function Toolbar({ store, ui }: { store: PanelStore; ui: Ui }) {
           Reload tab
         </button>
         <span class="grow" />
+        {imported === null && store.olderPending.value > 0 && (
+          <span class="muted" data-testid="loading-older" role="status" title="The newest events are shown; older ones are being loaded from the extension">
+            loading {store.olderPending.value} older events…
+          </span>
+        )}
         <span class="muted" data-testid="inspected-tab">{store.tabId === null ? 'no inspected tab' : `tab ${store.tabId}`}</span>
         {!store.connected.value && <span class="warn">reconnecting to the extension…</span>}
       </div>

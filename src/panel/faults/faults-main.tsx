@@ -6,8 +6,12 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import { panelPortName, type LogEntry, type PanelMessage, type Snapshot } from '../../shared/protocol';
+import { panelPortName, type LogEntry, type Snapshot } from '../../shared/protocol';
+import type { FeedMessage } from '../../shared/panel-feed';
 import { FaultsView } from './FaultsView';
+
+/** Page events kept for deep capture's merge. */
+const KEEP = 5000;
 
 function tabIdFromQuery(): number | null {
   const n = Number(new URLSearchParams(location.search).get('tabId'));
@@ -21,15 +25,32 @@ function Page() {
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let load = 0;
+    let held = 0;
     const open = (): void => {
       if (stopped) return;
       const port = browser.runtime.connect({ name: panelPortName(tabId ?? 0) });
       port.onMessage.addListener((raw: unknown) => {
-        const message = raw as PanelMessage;
+        const message = raw as FeedMessage;
+        const pageEventsOf = (entries: readonly LogEntry[]) => entries.filter((e) => e.kind === 'es:message' || e.kind === 'fetch:message');
         if (message.kind === 'panel:snapshot') setSnapshot(message.snapshot);
         if (message.kind === 'panel:log') {
-          const fresh = message.entries.filter((e) => e.kind === 'es:message' || e.kind === 'fetch:message');
-          setPageEvents((old) => (message.reset ? fresh : [...old, ...fresh]).slice(-5000));
+          const fresh = pageEventsOf(message.entries);
+          setPageEvents((old) => (message.reset ? fresh : [...old, ...fresh]).slice(-KEEP));
+        }
+        // The log comes newest first: ask for older chunks until KEEP page events are here.
+        if (message.kind === 'feed:head') {
+          const fresh = pageEventsOf(message.entries);
+          load = message.load;
+          held = fresh.length;
+          setPageEvents(fresh.slice(-KEEP));
+          if (message.older > 0 && held < KEEP) port.postMessage({ kind: 'feed:more', load });
+        }
+        if (message.kind === 'feed:older' && message.load === load) {
+          const fresh = pageEventsOf(message.entries);
+          held += fresh.length;
+          setPageEvents((old) => [...fresh, ...old].slice(-KEEP));
+          if (message.remaining > 0 && held < KEEP) port.postMessage({ kind: 'feed:more', load });
         }
       });
       port.onDisconnect.addListener(() => {

@@ -99,12 +99,17 @@ export function compileFilter(input: FilterInput): CompileResult {
 export interface FilterIndex {
   readonly filter: CompiledFilter;
   readonly epoch: number;
-  /** Absolute positions scanned so far (exclusive). */
+  /** Absolute positions scanned so far: [scannedFrom, scannedTo). */
+  readonly scannedFrom: number;
   readonly scannedTo: number;
   /** Matching positions, ascending: `matches[head .. length)` belong to this index. */
   readonly matches: number[];
   readonly head: number;
   readonly length: number;
+  /** Matches added before the first one since the index was built (older entries loaded later); lists keep their scroll place with it. */
+  readonly prepended: number;
+  /** Entries looked at by the update that made this index. */
+  readonly scanned: number;
 }
 
 export function indexSize(index: FilterIndex): number {
@@ -117,11 +122,26 @@ export function matchAt(index: FilterIndex, i: number): number | undefined {
   return index.matches[index.head + i];
 }
 
+function scan(view: LogView, filter: CompiledFilter, from: number, to: number, out: number[]): void {
+  const { arr, offset } = view;
+  if (filter.all) {
+    for (let pos = from; pos < to; pos++) out.push(pos);
+    return;
+  }
+  const test = filter.test;
+  for (let pos = from; pos < to; pos++) {
+    const e = arr[pos - offset];
+    if (e !== undefined && test(e)) out.push(pos);
+  }
+}
+
 /**
  * Bring `previous` up to date with `view` for `filter`: scans only entries it
- * has not seen when the filter and epoch are unchanged, else everything.
+ * has not seen (new ones after the end, older ones loaded before the start)
+ * when the filter and epoch are unchanged, else everything.
  * Like the log, the matches array is shared and only appended past the
- * newest index's length, so an older index keeps meaning what it meant.
+ * newest index's length, so an older index keeps meaning what it meant; a
+ * front added to it makes a new array (O(matches), once per loaded chunk).
  */
 export function updateIndex(previous: FilterIndex | null, view: LogView, filter: CompiledFilter): FilterIndex {
   const reuse =
@@ -132,31 +152,37 @@ export function updateIndex(previous: FilterIndex | null, view: LogView, filter:
     previous.scannedTo >= view.start;
   let matches: number[];
   let head: number;
+  let prepended = 0;
+  let scanned = 0;
   if (reuse) {
-    matches = previous.matches.length === previous.length ? previous.matches : previous.matches.slice(0, previous.length);
-    head = previous.head;
+    prepended = previous.prepended;
+    if (view.start < previous.scannedFrom) {
+      // Older entries arrived in front: scan them, then put them before the rest.
+      const front: number[] = [];
+      scan(view, filter, view.start, previous.scannedFrom, front);
+      scanned += previous.scannedFrom - view.start;
+      prepended += front.length;
+      for (let i = previous.head; i < previous.length; i++) front.push(previous.matches[i]!);
+      matches = front;
+      head = 0;
+    } else {
+      matches = previous.matches.length === previous.length ? previous.matches : previous.matches.slice(0, previous.length);
+      head = previous.head;
+    }
   } else {
     matches = [];
     head = 0;
   }
   const from = reuse ? previous.scannedTo : view.start;
-  const { arr, offset } = view;
-  if (filter.all) {
-    for (let pos = from; pos < view.end; pos++) matches.push(pos);
-  } else {
-    const test = filter.test;
-    for (let pos = from; pos < view.end; pos++) {
-      const e = arr[pos - offset];
-      if (e !== undefined && test(e)) matches.push(pos);
-    }
-  }
+  scan(view, filter, from, view.end, matches);
+  scanned += view.end - from;
   // Evicted entries leave the front.
   while (head < matches.length && (matches[head] ?? 0) < view.start) head++;
   if (head > 4096 && head > matches.length / 2) {
     matches = matches.slice(head);
     head = 0;
   }
-  return { filter, epoch: view.epoch, scannedTo: view.end, matches, head, length: matches.length };
+  return { filter, epoch: view.epoch, scannedFrom: view.start, scannedTo: view.end, matches, head, length: matches.length, prepended, scanned };
 }
 
 /**

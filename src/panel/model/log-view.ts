@@ -39,10 +39,30 @@ export function logEntries(view: LogView): LogEntry[] {
   return view.arr.slice(view.start - view.offset, view.end - view.offset);
 }
 
-/** A new log holding `entries` (newest `limit` kept). */
-export function replaceLog(previous: LogView, entries: readonly LogEntry[], limit: number): LogView {
+/**
+ * A new log holding `entries` (newest `limit` kept), the first at absolute
+ * position `first` (room for older entries still to come, see `prependLog`).
+ */
+export function replaceLog(previous: LogView, entries: readonly LogEntry[], limit: number, first = 0): LogView {
   const kept = entries.length > limit ? entries.slice(entries.length - limit) : entries.slice();
-  return { arr: kept, offset: 0, start: 0, end: kept.length, epoch: previous.epoch + 1 };
+  const start = first + entries.length - kept.length;
+  return { arr: kept, offset: start, start, end: start + kept.length, epoch: previous.epoch + 1 };
+}
+
+/**
+ * `view` with `entries` (older than its oldest, oldest first) before it, as
+ * many as fit under `limit` (the newest of them). Positions of the entries
+ * already there do not change, so filter indexes stay valid (they scan the
+ * new front only). The backing array is copied (O(n), once per chunk of a
+ * load): older views keep theirs.
+ */
+export function prependLog(view: LogView, entries: readonly LogEntry[], limit: number): LogView {
+  const room = limit - (view.end - view.start);
+  if (room <= 0 || entries.length === 0) return view;
+  const take = entries.length > room ? entries.slice(entries.length - room) : entries;
+  const start = view.start - take.length;
+  const arr = take.concat(view.arr.slice(view.start - view.offset, view.end - view.offset));
+  return { arr, offset: start, start, end: view.end, epoch: view.epoch };
 }
 
 /** `view` plus `entries`, the oldest dropped beyond `limit`. */

@@ -300,6 +300,58 @@ test.describe('the panel as a tab', () => {
     expect(await rows(panel).count()).toBeLessThan(120);
   });
 
+  test('a big live capture: the newest events first, the older ones loaded behind them, then the whole log (counts, top row, export)', async ({ context, server, extensionId, tabIdOf, worker }) => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/plain.html`);
+    const tabId = await tabIdOf(page);
+    // 12,000 BroadcastChannel posts, in slices the page's queue takes whole.
+    await page.evaluate(async () => {
+      const ch = new BroadcastChannel('chat-big');
+      for (let i = 0; i < 12_000; i += 500) {
+        for (let k = i; k < i + 500; k++) ch.postMessage({ n: k });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+    const held = () =>
+      worker.evaluate((t) => {
+        const log = (globalThis as unknown as { __sseConnections: { state: { log: { tabId: number; seq: number }[] } } }).__sseConnections.state.log.filter((e) => e.tabId === t);
+        return { count: log.length, first: log[0]?.seq ?? -1, last: log.at(-1)?.seq ?? -1 };
+      }, tabId);
+    await expect.poll(async () => (await held()).count, { timeout: 30_000 }).toBeGreaterThanOrEqual(12_000);
+    // Wait for the worker's log of the tab to stand still, so both sides can be compared.
+    let inWorker = await held();
+    await expect
+      .poll(async () => {
+        const before = inWorker.count;
+        await new Promise((r) => setTimeout(r, 300));
+        inWorker = await held();
+        return inWorker.count === before;
+      })
+      .toBe(true);
+
+    const panel = await openPanelTab(context, extensionId, tabId);
+    await showView(panel, 'Event log');
+    // The whole capture ends up in the panel, and nothing says it is still loading.
+    await expect.poll(() => totalCount(panel), { timeout: 30_000 }).toBe(inWorker.count);
+    await expect(panel.getByTestId('log-loading')).toHaveCount(0);
+    await expect(panel.getByTestId('loading-older')).toHaveCount(0);
+    // Following the tail: the newest event is the last row; Home goes to the oldest.
+    await expect(rows(panel).last()).toHaveAttribute('data-seq', String(inWorker.last));
+    await panel.locator('[data-testid=event-log] .log-scroll').focus();
+    await panel.keyboard.press('Home');
+    await expect(panel.locator('[data-testid=event-log] [aria-selected=true]')).toHaveAttribute('data-seq', String(inWorker.first));
+    // A filter covers the older part too.
+    await panel.getByTestId('filter-text').fill('"n":7');
+    await expect.poll(() => shownCount(panel)).toBe(1 + 10 + 100 + 1000);
+
+    const [download] = await Promise.all([panel.waitForEvent('download'), panel.getByTestId('export').click()]);
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as Snapshot & { events: LogEntry[] };
+    const mine = exported.events.filter((e) => e.tabId === tabId);
+    expect(mine).toHaveLength(inWorker.count);
+    expect(mine[0]?.seq).toBe(inWorker.first);
+    expect(mine.every((e, i) => i === 0 || e.seq > mine[i - 1]!.seq)).toBe(true);
+  });
+
   test('clear empties this tab’s capture; the live stream goes on from zero', async ({ context, server, extensionId, tabIdOf }) => {
     const page = await context.newPage();
     await page.goto(`${server.url}/inline-es.html`);

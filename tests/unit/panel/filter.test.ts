@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { compileFilter, compileText, EMPTY_FILTER, findInIndex, indexSize, matchAt, updateIndex, type FilterInput } from '../../../src/panel/model/filter';
-import { appendLog, emptyLogView, entryAt, logEntries, replaceLog } from '../../../src/panel/model/log-view';
+import { appendLog, emptyLogView, entryAt, logEntries, prependLog, replaceLog } from '../../../src/panel/model/log-view';
 import type { LogEntry } from '../../../src/shared/protocol';
 import { entry, message, resetSeq } from './fixtures';
 
@@ -123,6 +123,48 @@ describe('the incremental index', () => {
           const expected = logEntries(view).filter(f.test).map((e) => e.seq);
           const got = index ? Array.from({ length: indexSize(index) }, (_, i) => entryAt(view, matchAt(index, i)!)?.seq) : [];
           expect(got).toEqual(expected);
+        },
+      ),
+    );
+  });
+});
+
+describe('an index while older entries load in front', () => {
+  it('equals a full scan for any mix of older chunks in front and new entries behind, and never rescans', () => {
+    const kinds = ['es:message', 'bc:post', 'net:response'] as const;
+    const item = fc.record({ kind: fc.constantFrom(...kinds), tabId: fc.integer({ min: 1, max: 2 }), preview: fc.string({ maxLength: 4 }) });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ front: fc.boolean(), items: fc.array(item, { maxLength: 12 }) }), { maxLength: 12 }),
+        fc.record({ kind: fc.constantFrom('', 'messages'), text: fc.constantFrom('', 'a'), tabId: fc.constantFrom(null, 1) }),
+        (steps, input) => {
+          resetSeq();
+          const f = compiled(input);
+          // Sequence numbers only order entries here: older chunks get smaller ones than anything before them.
+          let low = 0;
+          let high = 1_000_000;
+          let view = replaceLog(emptyLogView(), [], 1000, 500);
+          let index = updateIndex(null, view, f);
+          let prepended = 0;
+          for (const step of steps) {
+            if (step.front) {
+              const chunk = step.items.map((x) => entry(x.kind, x));
+              chunk.forEach((e, i) => (e.seq = low - chunk.length + i));
+              low -= chunk.length;
+              const before = view;
+              view = prependLog(view, chunk, 1000);
+              prepended += chunk.filter(f.test).length * (view === before ? 0 : 1);
+            } else {
+              view = appendLog(view, step.items.map((x) => ({ ...entry(x.kind, x), seq: high++ })), 1000);
+            }
+            const next = updateIndex(index, view, f);
+            expect(next.prepended - index.prepended).toBeGreaterThanOrEqual(0);
+            index = next;
+          }
+          const expected = logEntries(view).filter(f.test).map((e) => e.seq);
+          const got = Array.from({ length: indexSize(index) }, (_, i) => entryAt(view, matchAt(index, i)!)?.seq);
+          expect(got).toEqual(expected);
+          expect(index.prepended).toBe(prepended);
         },
       ),
     );

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { appendLog, emptyLogView, entryAt, logEntries, logSize, replaceLog } from '../../../src/panel/model/log-view';
+import { appendLog, emptyLogView, entryAt, logEntries, logSize, prependLog, replaceLog } from '../../../src/panel/model/log-view';
 import { entry, resetSeq } from './fixtures';
 
 beforeEach(resetSeq);
@@ -45,6 +45,28 @@ describe('log view', () => {
     const r = replaceLog(v, batch(5), 4);
     expect(r.epoch).toBe(v.epoch + 1);
     expect(logEntries(r).map((e) => e.seq)).toEqual([5, 6, 7, 8]);
+  });
+
+  it('older entries go in front without moving the positions of the others; older views are untouched', () => {
+    const older = batch(4);
+    const newest = batch(3);
+    const head = replaceLog(emptyLogView(), newest, 100, 4);
+    expect([head.start, head.end]).toEqual([4, 7]);
+    const whole = prependLog(head, older, 100);
+    expect(logEntries(whole).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(entryAt(whole, 4)).toBe(entryAt(head, 4));
+    expect(whole.epoch).toBe(head.epoch);
+    expect(logEntries(head).map((e) => e.seq)).toEqual([5, 6, 7]);
+    // Appending to either keeps each one right.
+    expect(logEntries(appendLog(whole, batch(1), 100)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(logEntries(appendLog(head, batch(1), 100)).map((e) => e.seq)).toEqual([5, 6, 7, 9]);
+  });
+
+  it('prepends only what fits under the limit (the newest of the older entries)', () => {
+    const head = replaceLog(emptyLogView(), batch(3), 5, 10);
+    const v = prependLog(head, batch(4), 5);
+    expect(logEntries(v).map((e) => e.seq)).toEqual([6, 7, 1, 2, 3]);
+    expect(prependLog(v, batch(2), 5)).toBe(v);
   });
 
   it('matches a plain array model for any sequence of appends', () => {
