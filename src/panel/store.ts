@@ -61,7 +61,7 @@ export function applyMessage(data: PanelData, message: FeedMessage, limit = PANE
     case 'feed:head':
       return {
         ...data,
-        log: replaceLog(data.log, message.entries, limit, message.older),
+        log: replaceLog(data.log, message.entries, limit, message.older, message.older),
         navigations: trackNavigations(new Map(), message.entries),
         older: message.older,
         load: message.load,

@@ -30,7 +30,7 @@ export type FeedMessage =
 /** Panel -> worker on the same port. */
 export type FeedRequest = { kind: 'feed:more'; load: number };
 
-export const FEED_HEAD = 2000;
+export const FEED_HEAD = 1000;
 export const FEED_CHUNK = 2500;
 
 export function isFeedRequest(x: unknown): x is FeedRequest {

@@ -59,8 +59,25 @@ function ViewBody({ store, ui, bodies, bodiesAvailable }: AppProps) {
   const snapshot = store.snapshot.value;
   const view = ui.view.value;
   if (view === 'settings') return <SettingsView />;
-  if (snapshot === null) return <p class="muted">Loading…</p>;
   const tabId = store.focusTabId.value;
+  if (view === 'log') {
+    // Built before the first data arrives (it says it is waiting), so the first rows cost only themselves.
+    return (
+      <EventLogView
+        ui={ui}
+        snapshot={snapshot}
+        log={store.log.value}
+        liveLog={store.data.value.log}
+        index={ui.logModel.index.value}
+        error={ui.logModel.error.value}
+        paused={store.paused.value}
+        older={store.data.value.older}
+        onPause={(on) => store.setPaused(on)}
+        tabId={tabId}
+      />
+    );
+  }
+  if (snapshot === null) return <p class="muted">Loading…</p>;
   const now = store.now.value;
   switch (view) {
     case 'overview':
@@ -88,21 +105,6 @@ function ViewBody({ store, ui, bodies, bodiesAvailable }: AppProps) {
         />
       );
     }
-    case 'log':
-      return (
-        <EventLogView
-          ui={ui}
-          snapshot={snapshot}
-          log={store.log.value}
-          liveLog={store.data.value.log}
-          index={ui.logModel.index.value}
-          error={ui.logModel.error.value}
-          paused={store.paused.value}
-          older={store.data.value.older}
-          onPause={(on) => store.setPaused(on)}
-          tabId={tabId}
-        />
-      );
     case 'rate-limits':
       return <RateLimitsView snapshot={snapshot} now={now} bodies={bodies.value} bodiesAvailable={bodiesAvailable} />;
     case 'channels':

@@ -1,10 +1,12 @@
 /** One log entry in full: its fields, and its data pretty-printed when it is JSON. Text only. */
+import { useMemo } from 'preact/hooks';
 import type { LogEntry } from '../../shared/protocol';
 import { formatBytes, formatTime, prettyData } from '../model/format';
 
 export function EventDetail({ entry }: { entry: LogEntry | null }) {
+  // Parsed and pretty-printed once per selected entry, not on every update of the live log around it.
+  const data = useMemo(() => (entry?.preview !== undefined ? prettyData(entry.preview, entry.size) : null), [entry]);
   if (!entry) return <aside class="detail muted" aria-label="Event details">Select an event to see its details.</aside>;
-  const data = entry.preview !== undefined ? prettyData(entry.preview, entry.size) : null;
   const fields: [string, string][] = [
     ['Time', formatTime(entry.t)],
     ['Kind', entry.kind],

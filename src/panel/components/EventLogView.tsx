@@ -8,7 +8,8 @@ import { LogList } from './LogList';
 
 export interface EventLogViewProps {
   ui: Ui;
-  snapshot: Snapshot;
+  /** Null until the worker's first snapshot. */
+  snapshot: Snapshot | null;
   log: LogView;
   liveLog: LogView;
   index: FilterIndex | null;
@@ -38,8 +39,8 @@ function findEntry(log: LogView, seq: number | null): LogEntry | null {
 
 export function EventLogView({ ui, snapshot, log, liveLog, index, error, paused, older, onPause, tabId }: EventLogViewProps) {
   const scope = ui.logScope.value;
-  const connections = snapshot.connections.filter((c) => scope === 'all' || c.tabId === tabId);
-  const channels = [...new Set(snapshot.channels.filter((c) => scope === 'all' || c.tabId === tabId).map((c) => c.name))].sort();
+  const connections = (snapshot?.connections ?? []).filter((c) => scope === 'all' || c.tabId === tabId);
+  const channels = [...new Set((snapshot?.channels ?? []).filter((c) => scope === 'all' || c.tabId === tabId).map((c) => c.name))].sort();
   const shown = index ? indexSize(index) : 0;
   // New while paused: entries after the frozen view's end (older ones loading in front are not new).
   const waiting = paused ? Math.max(0, liveLog.end - log.end) : 0;
@@ -90,7 +91,7 @@ export function EventLogView({ ui, snapshot, log, liveLog, index, error, paused,
           <input type="checkbox" checked={scope === 'all'} onChange={(e) => (ui.logScope.value = e.currentTarget.checked ? 'all' : 'tab')} /> All tabs
         </label>
         <span class="muted" data-testid="log-count" role="status">
-          {shown} of {logSize(log)} events
+          {snapshot === null ? 'waiting for the extension…' : `${shown} of ${logSize(log)} events`}
           {paused && waiting > 0 ? ` · ${waiting} new while paused` : ''}
         </span>
         {older > 0 && (

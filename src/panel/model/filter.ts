@@ -102,7 +102,13 @@ export interface FilterIndex {
   /** Absolute positions scanned so far: [scannedFrom, scannedTo). */
   readonly scannedFrom: number;
   readonly scannedTo: number;
-  /** Matching positions, ascending: `matches[head .. length)` belong to this index. */
+  /**
+   * Matches among older entries loaded in front, newest first (so adding
+   * older ones is a push): `front[0 .. frontLength)` belong to this index.
+   */
+  readonly front: number[];
+  readonly frontLength: number;
+  /** Matching positions, ascending, after the front: `matches[head .. length)` belong to this index. */
   readonly matches: number[];
   readonly head: number;
   readonly length: number;
@@ -113,13 +119,15 @@ export interface FilterIndex {
 }
 
 export function indexSize(index: FilterIndex): number {
-  return index.length - index.head;
+  return index.frontLength + index.length - index.head;
 }
 
 /** Absolute position of the i-th match (0 = oldest shown). */
 export function matchAt(index: FilterIndex, i: number): number | undefined {
-  if (i < 0 || index.head + i >= index.length) return undefined;
-  return index.matches[index.head + i];
+  if (i < 0) return undefined;
+  if (i < index.frontLength) return index.front[index.frontLength - 1 - i];
+  const j = index.head + i - index.frontLength;
+  return j < index.length ? index.matches[j] : undefined;
 }
 
 function scan(view: LogView, filter: CompiledFilter, from: number, to: number, out: number[]): void {
@@ -135,13 +143,22 @@ function scan(view: LogView, filter: CompiledFilter, from: number, to: number, o
   }
 }
 
+/** Like `scan`, newest first. */
+function scanDown(view: LogView, filter: CompiledFilter, from: number, to: number, out: number[]): void {
+  const { arr, offset } = view;
+  const test = filter.test;
+  for (let pos = to - 1; pos >= from; pos--) {
+    const e = arr[pos - offset];
+    if (e !== undefined && (filter.all || test(e))) out.push(pos);
+  }
+}
+
 /**
  * Bring `previous` up to date with `view` for `filter`: scans only entries it
  * has not seen (new ones after the end, older ones loaded before the start)
  * when the filter and epoch are unchanged, else everything.
- * Like the log, the matches array is shared and only appended past the
- * newest index's length, so an older index keeps meaning what it meant; a
- * front added to it makes a new array (O(matches), once per loaded chunk).
+ * Like the log, the arrays are shared and only appended past the newest
+ * index's lengths, so an older index keeps meaning what it meant.
  */
 export function updateIndex(previous: FilterIndex | null, view: LogView, filter: CompiledFilter): FilterIndex {
   const reuse =
@@ -150,25 +167,26 @@ export function updateIndex(previous: FilterIndex | null, view: LogView, filter:
     previous.epoch === view.epoch &&
     previous.scannedTo <= view.end &&
     previous.scannedTo >= view.start;
+  let front: number[] = [];
+  let frontLength = 0;
   let matches: number[];
   let head: number;
   let prepended = 0;
   let scanned = 0;
   if (reuse) {
     prepended = previous.prepended;
+    front = previous.front;
+    frontLength = previous.frontLength;
     if (view.start < previous.scannedFrom) {
-      // Older entries arrived in front: scan them, then put them before the rest.
-      const front: number[] = [];
-      scan(view, filter, view.start, previous.scannedFrom, front);
+      // Older entries arrived in front: scan them, newest first, onto the front.
+      if (front.length !== frontLength) front = front.slice(0, frontLength);
+      scanDown(view, filter, view.start, previous.scannedFrom, front);
       scanned += previous.scannedFrom - view.start;
-      prepended += front.length;
-      for (let i = previous.head; i < previous.length; i++) front.push(previous.matches[i]!);
-      matches = front;
-      head = 0;
-    } else {
-      matches = previous.matches.length === previous.length ? previous.matches : previous.matches.slice(0, previous.length);
-      head = previous.head;
+      prepended += front.length - frontLength;
+      frontLength = front.length;
     }
+    matches = previous.matches.length === previous.length ? previous.matches : previous.matches.slice(0, previous.length);
+    head = previous.head;
   } else {
     matches = [];
     head = 0;
@@ -176,13 +194,17 @@ export function updateIndex(previous: FilterIndex | null, view: LogView, filter:
   const from = reuse ? previous.scannedTo : view.start;
   scan(view, filter, from, view.end, matches);
   scanned += view.end - from;
-  // Evicted entries leave the front.
-  while (head < matches.length && (matches[head] ?? 0) < view.start) head++;
+  // Evicted entries leave the front: the oldest are at the end of `front`, then at `head`.
+  while (frontLength > 0 && (front[frontLength - 1] ?? 0) < view.start) frontLength--;
+  if (frontLength === 0) {
+    front = [];
+    while (head < matches.length && (matches[head] ?? 0) < view.start) head++;
+  }
   if (head > 4096 && head > matches.length / 2) {
     matches = matches.slice(head);
     head = 0;
   }
-  return { filter, epoch: view.epoch, scannedFrom: view.start, scannedTo: view.end, matches, head, length: matches.length, prepended, scanned };
+  return { filter, epoch: view.epoch, scannedFrom: view.start, scannedTo: view.end, front, frontLength, matches, head, length: matches.length, prepended, scanned };
 }
 
 /**

@@ -40,27 +40,53 @@ export function logEntries(view: LogView): LogEntry[] {
 }
 
 /**
- * A new log holding `entries` (newest `limit` kept), the first at absolute
- * position `first` (room for older entries still to come, see `prependLog`).
+ * Lowest absolute position written in a backing array that was made with
+ * room in front (`replaceLog`'s `room`): below it, down to the view's
+ * `offset`, nothing has been written and no view looks, so older entries can
+ * be written there in place.
  */
-export function replaceLog(previous: LogView, entries: readonly LogEntry[], limit: number, first = 0): LogView {
-  const kept = entries.length > limit ? entries.slice(entries.length - limit) : entries.slice();
+const written = new WeakMap<LogEntry[], number>();
+
+/**
+ * A new log holding `entries` (newest `limit` kept), the first at absolute
+ * position `first`, with room in front for `room` older entries still to
+ * come (`prependLog`; bounded by `limit`).
+ */
+export function replaceLog(previous: LogView, entries: readonly LogEntry[], limit: number, first = 0, room = 0): LogView {
+  const kept = entries.length > limit ? entries.slice(entries.length - limit) : entries;
   const start = first + entries.length - kept.length;
-  return { arr: kept, offset: start, start, end: start + kept.length, epoch: previous.epoch + 1 };
+  const reserve = Math.max(0, Math.min(room, first, limit - kept.length));
+  if (reserve === 0) {
+    const arr = kept === entries ? entries.slice() : (kept as LogEntry[]);
+    return { arr, offset: start, start, end: start + kept.length, epoch: previous.epoch + 1 };
+  }
+  // Filled (not holey) so the array keeps fast elements; the filler is never read (positions < start).
+  const arr: LogEntry[] = [];
+  const filler = undefined as unknown as LogEntry;
+  for (let i = 0; i < reserve; i++) arr.push(filler);
+  for (const e of kept) arr.push(e);
+  written.set(arr, start);
+  return { arr, offset: start - reserve, start, end: start + kept.length, epoch: previous.epoch + 1 };
 }
 
 /**
  * `view` with `entries` (older than its oldest, oldest first) before it, as
  * many as fit under `limit` (the newest of them). Positions of the entries
  * already there do not change, so filter indexes stay valid (they scan the
- * new front only). The backing array is copied (O(n), once per chunk of a
- * load): older views keep theirs.
+ * new front only). Written in place into the room `replaceLog` left when
+ * nothing else wrote there, else into a copy (older views keep theirs).
  */
 export function prependLog(view: LogView, entries: readonly LogEntry[], limit: number): LogView {
   const room = limit - (view.end - view.start);
   if (room <= 0 || entries.length === 0) return view;
   const take = entries.length > room ? entries.slice(entries.length - room) : entries;
   const start = view.start - take.length;
+  if (start >= view.offset && written.get(view.arr) === view.start) {
+    const arr = view.arr;
+    for (let i = 0; i < take.length; i++) arr[start - view.offset + i] = take[i]!;
+    written.set(arr, start);
+    return { arr, offset: view.offset, start, end: view.end, epoch: view.epoch };
+  }
   const arr = take.concat(view.arr.slice(view.start - view.offset, view.end - view.offset));
   return { arr, offset: start, start, end: view.end, epoch: view.epoch };
 }
@@ -80,7 +106,8 @@ export function appendLog(view: LogView, entries: readonly LogEntry[], limit: nu
   const start = Math.max(view.start, end - limit);
   // Drop evicted entries from the array once they are half of it, so memory
   // stays bounded while appends stay amortised O(1).
-  if (start - offset > Math.max(1024, limit / 2)) {
+  // (Room left in front for older entries still loading is not evicted: keep it.)
+  if (start - offset > Math.max(1024, limit / 2) && written.get(arr) !== start) {
     arr = arr.slice(start - offset);
     offset = start;
   }

@@ -62,6 +62,24 @@ describe('log view', () => {
     expect(logEntries(appendLog(head, batch(1), 100)).map((e) => e.seq)).toEqual([5, 6, 7, 9]);
   });
 
+  it('with room left in front, older entries are written in place; a view that was prepended to already is not written over', () => {
+    const head = replaceLog(emptyLogView(), batch(2), 100, 6, 6);
+    const a = prependLog(head, batch(3), 100);
+    expect(a.arr).toBe(head.arr);
+    const b = prependLog(a, batch(3), 100);
+    expect(b.arr).toBe(head.arr);
+    expect(logEntries(b).map((e) => e.seq)).toEqual([6, 7, 8, 3, 4, 5, 1, 2]);
+    expect(logEntries(a).map((e) => e.seq)).toEqual([3, 4, 5, 1, 2]);
+    // Prepending to `head` again would write where `a` and `b` look: it copies instead.
+    const branch = prependLog(head, batch(1), 100);
+    expect(branch.arr).not.toBe(head.arr);
+    expect(logEntries(branch).map((e) => e.seq)).toEqual([9, 1, 2]);
+    expect(logEntries(b).map((e) => e.seq)).toEqual([6, 7, 8, 3, 4, 5, 1, 2]);
+    // Appending keeps the room (it is not evicted entries).
+    const grown = appendLog(replaceLog(emptyLogView(), batch(1), 4000, 5000, 5000), batch(1), 4000);
+    expect(grown.start - grown.offset).toBe(3999);
+  });
+
   it('prepends only what fits under the limit (the newest of the older entries)', () => {
     const head = replaceLog(emptyLogView(), batch(3), 5, 10);
     const v = prependLog(head, batch(4), 5);
