@@ -8,7 +8,10 @@
  *
  * where `mask` says which of FIELDS the entry has (bit i: FIELDS[i]), the
  * values follow in FIELDS order, and a string of an interned field is its
- * index in `strings`. An entry this cannot reproduce exactly (a key not in
+ * index in `strings`. Two more bits shorten what changes least between
+ * neighbours: SEQ_NEXT, the sequence number is the previous entry's plus one
+ * (and left out); T_DELTA, the time (whole milliseconds) is stored as the
+ * difference to the previous entry's. An entry this cannot reproduce exactly (a key not in
  * FIELDS, keys in another order, an undefined value, a number where a string
  * is interned) is stored as it is, as an object row. Decoding gives back
  * entries equal to the originals, with their keys in the same order.
@@ -33,6 +36,13 @@ export const FIELDS = [
   'info',
 ] as const;
 
+/** Mask bit: `seq` is left out, it is the previous entry's plus one. */
+const SEQ_NEXT = 1 << FIELDS.length;
+/** Mask bit: `t` is stored as the difference to the previous entry's. */
+const T_DELTA = 1 << (FIELDS.length + 1);
+const SEQ = 0;
+const T = 1;
+
 const FIELD_INDEX = new Map<string, number>(FIELDS.map((f, i) => [f, i]));
 /** Fields whose strings repeat within a chunk: stored once in `strings`. */
 const INTERNED = FIELDS.map((f) => f === 'kind' || f === 'ref' || f === 'name' || f === 'type' || f === 'info');
@@ -49,6 +59,9 @@ export class ChunkRows {
   private readonly index = new Map<string, number>();
   /** JSON of the rows so far, without the enclosing brackets. */
   private json = '';
+  /** seq and t of the last entry added (NaN when not numbers). */
+  private prevSeq = NaN;
+  private prevT = NaN;
 
   /** Append the rows of `entries` (one JSON conversion for all of them). */
   add(entries: readonly LogEntry[]): void {
@@ -75,6 +88,9 @@ export class ChunkRows {
   }
 
   private row(e: LogEntry): unknown[] | LogEntry {
+    const { prevSeq, prevT } = this;
+    this.prevSeq = typeof e.seq === 'number' ? e.seq : NaN;
+    this.prevT = typeof e.t === 'number' ? e.t : NaN;
     const row: unknown[] = [0];
     let mask = 0;
     let last = -1;
@@ -88,6 +104,10 @@ export class ChunkRows {
       if (INTERNED[i] && value !== null) {
         if (typeof value !== 'string') return e;
         row.push(this.intern(value));
+      } else if (i === SEQ && value === prevSeq + 1) mask |= SEQ_NEXT;
+      else if (i === T && Number.isSafeInteger(value) && Number.isSafeInteger(prevT) && prevT + ((value as number) - prevT) === value) {
+        mask |= T_DELTA;
+        row.push((value as number) - prevT);
       } else row.push(value);
     }
     row[0] = mask;
@@ -106,19 +126,30 @@ export function decodeChunk(value: unknown): LogEntry[] | null {
   if (chunk.v !== 2 || !Array.isArray(chunk.rows) || !Array.isArray(chunk.strings)) return null;
   const { strings } = chunk;
   const out: LogEntry[] = [];
+  let prevSeq = NaN;
+  let prevT = NaN;
   for (const row of chunk.rows) {
+    let e: Record<string, unknown>;
     if (!Array.isArray(row)) {
-      if (row && typeof row === 'object') out.push(row);
-      continue;
+      if (!row || typeof row !== 'object') continue;
+      e = row as unknown as Record<string, unknown>;
+    } else {
+      const mask = row[0] as number;
+      e = {};
+      let k = 1;
+      for (let i = 0; i < FIELDS.length; i++) {
+        if ((mask & (1 << i)) === 0) continue;
+        if (i === SEQ && mask & SEQ_NEXT) {
+          e.seq = prevSeq + 1;
+          continue;
+        }
+        const v: unknown = row[k++];
+        if (i === T && mask & T_DELTA) e.t = prevT + (v as number);
+        else e[FIELDS[i]!] = INTERNED[i] && typeof v === 'number' ? strings[v] : v;
+      }
     }
-    const mask = row[0] as number;
-    const e: Record<string, unknown> = {};
-    let k = 1;
-    for (let i = 0; i < FIELDS.length; i++) {
-      if ((mask & (1 << i)) === 0) continue;
-      const v: unknown = row[k++];
-      e[FIELDS[i]!] = INTERNED[i] && typeof v === 'number' ? strings[v] : v;
-    }
+    prevSeq = typeof e.seq === 'number' ? e.seq : NaN;
+    prevT = typeof e.t === 'number' ? e.t : NaN;
     out.push(e as unknown as LogEntry);
   }
   return out;

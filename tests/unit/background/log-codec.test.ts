@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { LogEntry, PageEvent } from '../../../src/shared/protocol';
 import { ChunkRows, decodeChunk } from '../../../src/background/log-codec';
 import { T0, run, sseUrl, tab } from './fixtures';
@@ -96,5 +97,46 @@ describe('log chunk codec', () => {
     expect(decodeChunk(null)).toBeNull();
     expect(decodeChunk('x')).toBeNull();
     expect(decodeChunk({ v: 3, strings: [], rows: [] })).toBeNull();
+  });
+
+  it('sequence numbers that follow on and whole-millisecond times are stored short, and come back exact', () => {
+    const at = (seq: number, t: number): LogEntry => ({ seq, t, tabId: 1, frameId: 0, kind: 'es:open', ref: null, name: '' });
+    const entries = [at(5, T0), at(6, T0 + 3), at(9, T0 + 3.5), at(10, T0 + 4), at(11, T0 - 100), at(12, 0.25), at(13, 7)];
+    const s = stored(entries) as { rows: unknown[][] };
+    expect(s.rows[1]!.slice(1, 2)).toEqual([3]);
+    same(decodeChunk(s), entries);
+    same(decodeChunk(stored(entries, 3)), entries);
+  });
+
+  it('gives back any entries exactly (property)', () => {
+    const kinds = ['es:message', 'bc:post', 'lock:granted', 'net:response'] as const;
+    const entryArb = fc.record(
+      {
+        seqStep: fc.integer({ min: 1, max: 3 }),
+        t: fc.oneof(fc.integer({ min: 0, max: 2 ** 45 }), fc.double({ min: 0, max: 2e12, noNaN: true })),
+        tabId: fc.integer({ min: 0, max: 2 ** 31 }),
+        frameId: fc.integer({ min: 0, max: 10 }),
+        kind: fc.constantFrom(...kinds),
+        ref: fc.option(fc.constantFrom('1.a.1', '2.b.7'), { nil: null }),
+        name: fc.string(),
+        preview: fc.option(fc.string({ unit: 'grapheme' }), { nil: undefined }),
+        size: fc.option(fc.nat(), { nil: undefined }),
+        info: fc.option(fc.constantFrom('GET 200', 'exclusive'), { nil: undefined }),
+      },
+      { requiredKeys: ['seqStep', 't', 'tabId', 'frameId', 'kind', 'ref', 'name'] },
+    );
+    fc.assert(
+      fc.property(fc.array(entryArb, { maxLength: 40 }), fc.nat(40), (list, split) => {
+        let seq = 0;
+        const entries = list.map(({ seqStep, ...rest }) => {
+          seq += seqStep;
+          const e: Record<string, unknown> = { seq };
+          for (const [k, v] of Object.entries(rest)) if (v !== undefined) e[k] = v;
+          return e as unknown as LogEntry;
+        });
+        const back = decodeChunk(stored(entries, Math.min(split, entries.length)));
+        expect(JSON.stringify(back)).toBe(JSON.stringify(entries));
+      }),
+    );
   });
 });
