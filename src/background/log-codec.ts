@@ -43,7 +43,6 @@ const T_DELTA = 1 << (FIELDS.length + 1);
 const SEQ = 0;
 const T = 1;
 
-const FIELD_INDEX = new Map<string, number>(FIELDS.map((f, i) => [f, i]));
 /** Fields whose strings repeat within a chunk: stored once in `strings`. */
 const INTERNED = FIELDS.map((f) => f === 'kind' || f === 'ref' || f === 'name' || f === 'type' || f === 'info');
 
@@ -96,9 +95,12 @@ export class ChunkRows {
     let last = -1;
     const record = e as unknown as Record<string, unknown>;
     for (const key in record) {
-      const i = FIELD_INDEX.get(key);
+      // Keys come in FIELDS order: find this one after the last (internalized
+      // strings: comparisons are cheap).
+      let i = last + 1;
+      while (i < FIELDS.length && FIELDS[i] !== key) i++;
       const value = record[key];
-      if (i === undefined || i <= last || value === undefined) return e;
+      if (i === FIELDS.length || value === undefined) return e;
       last = i;
       mask |= 1 << i;
       if (INTERNED[i] && value !== null) {
