@@ -11,9 +11,11 @@ import { DEFAULT_RULES, projectKeyOfName, projectKeyOfUrl, type ProjectKeyRules 
 import {
   BOUNDS,
   emptyStats,
+  type ChannelRecord,
   type ConnectionRecord,
   type DocRecord,
   type FailedAttempt,
+  type LockRecord,
   type NetResponse,
   type State,
 } from './state';
@@ -72,7 +74,7 @@ function apply(state: State, action: Action, rules: ProjectKeyRules): State {
       }
       state.stats.invalid += action.invalid;
       state.stats.droppedByPage += action.dropped;
-      const src: Source = { tabId: action.tabId, frameId: action.frameId, docId: action.docId, idPrefix: entityId(action.tabId, action.docId, '') };
+      const src: Source = { tabId: action.tabId, frameId: action.frameId, docId: action.docId, idPrefix: entityId(action.tabId, action.docId, ''), lastPageId: -1, lastEntity: undefined, lastTable: null };
       for (const event of action.events) applyPageEvent(state, src, event, rules);
       return state;
     }
@@ -245,6 +247,29 @@ interface Source {
   docId: string;
   /** `entityId(tabId, docId, '')`: an entity's id is this and the page's id. */
   idPrefix: string;
+  /**
+   * The entity the last event of the batch was about, by page id: events
+   * about one connection or channel come in runs. Forgotten at every event
+   * that creates something (it may replace or prune entries).
+   */
+  lastPageId: number;
+  lastEntity: ConnectionRecord | ChannelRecord | LockRecord | undefined;
+  lastTable: Map<string, unknown> | null;
+}
+
+/** The entity of this document with page id `pageId` in `table`. */
+function entityOf<T extends ConnectionRecord | ChannelRecord | LockRecord>(src: Source, table: Map<string, T>, pageId: number): T | undefined {
+  if (src.lastPageId === pageId && src.lastTable === table) return src.lastEntity as T | undefined;
+  const found = table.get(src.idPrefix + pageId);
+  src.lastPageId = pageId;
+  src.lastTable = table;
+  src.lastEntity = found;
+  return found;
+}
+
+function forgetEntity(src: Source): void {
+  src.lastTable = null;
+  src.lastEntity = undefined;
 }
 
 /** An event about a connection, channel or lock this document never created: forged, or about something long evicted. Counted, not kept. */
@@ -263,6 +288,7 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
     case 'es:create':
     case 'fetch:open': {
       state.stats.accepted++;
+      forgetEntity(src);
       const id = src.idPrefix + e.id;
       const isFetch = e.kind === 'fetch:open';
       const existing = state.connections.get(id);
@@ -301,7 +327,7 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
       return;
     }
     case 'es:state': {
-      const c = state.connections.get(src.idPrefix + e.id);
+      const c = entityOf(src, state.connections, e.id);
       if (!c) return orphan(state);
       state.stats.accepted++;
       const next = e.readyState === 0 ? 'connecting' : e.readyState === 1 ? 'open' : 'closed';
@@ -317,7 +343,7 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
       return;
     }
     case 'es:open': {
-      const c = state.connections.get(src.idPrefix + e.id);
+      const c = entityOf(src, state.connections, e.id);
       if (!c) return orphan(state);
       state.stats.accepted++;
       c.state = 'open';
@@ -328,7 +354,7 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
     }
     case 'es:message':
     case 'fetch:message': {
-      const c = state.connections.get(src.idPrefix + e.id);
+      const c = entityOf(src, state.connections, e.id);
       if (!c) return orphan(state);
       state.stats.accepted++;
       c.messageCount++;
@@ -350,7 +376,7 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
       return;
     }
     case 'es:error': {
-      const c = state.connections.get(src.idPrefix + e.id);
+      const c = entityOf(src, state.connections, e.id);
       if (!c) return orphan(state);
       state.stats.accepted++;
       c.errorCount++;
@@ -369,7 +395,7 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
     }
     case 'es:close':
     case 'fetch:end': {
-      const c = state.connections.get(src.idPrefix + e.id);
+      const c = entityOf(src, state.connections, e.id);
       if (!c) return orphan(state);
       state.stats.accepted++;
       if (c.state !== 'closed') {
@@ -386,6 +412,7 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
     }
     case 'bc:create': {
       state.stats.accepted++;
+      forgetEntity(src);
       const id = src.idPrefix + e.id;
       state.channels.set(id, {
         id,
@@ -405,7 +432,7 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
     }
     case 'bc:post':
     case 'bc:receive': {
-      const ch = state.channels.get(src.idPrefix + e.id);
+      const ch = entityOf(src, state.channels, e.id);
       if (!ch) return orphan(state);
       state.stats.accepted++;
       if (e.kind === 'bc:post') ch.posted++;
@@ -425,7 +452,7 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
     }
     case 'bc:messageerror':
     case 'bc:close': {
-      const ch = state.channels.get(src.idPrefix + e.id);
+      const ch = entityOf(src, state.channels, e.id);
       if (!ch) return orphan(state);
       state.stats.accepted++;
       if (e.kind === 'bc:close') ch.open = false;
@@ -434,6 +461,7 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
     }
     case 'lock:request': {
       state.stats.accepted++;
+      forgetEntity(src);
       const id = src.idPrefix + e.id;
       state.locks.set(id, {
         id,
@@ -459,7 +487,7 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
     case 'lock:unavailable':
     case 'lock:released':
     case 'lock:aborted': {
-      const l = state.locks.get(src.idPrefix + e.id);
+      const l = entityOf(src, state.locks, e.id);
       if (!l) return orphan(state);
       state.stats.accepted++;
       if (e.kind === 'lock:granted') {

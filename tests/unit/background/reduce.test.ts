@@ -253,3 +253,41 @@ describe('reconnects of a connection that never opens', () => {
     expect([...s.connections.values()][0]).toMatchObject({ state: 'connecting', reconnects: 3, errorCount: 3 });
   });
 });
+
+describe('events of one batch', () => {
+  it('an event before its create is an orphan, the same event after it counts; a channel created again takes what follows', () => {
+    const a = tab(1);
+    const post = (preview: string) => ({ kind: 'bc:post' as const, t: T0, id: 1, size: 1, preview });
+    const s = run([
+      a.hello,
+      a.events(T0, post('lost'), channel(1, 'chat-p'), post('a'), post('b'), channel(1, 'chat-q'), post('c'), { kind: 'es:open', t: T0, id: 1 }),
+    ]);
+    expect(s.stats).toMatchObject({ accepted: 5, invalid: 2 });
+    const ch = s.channels.get(entityId(1, a.docId, 1))!;
+    expect(ch).toMatchObject({ name: 'chat-q', posted: 1 });
+    expect(s.log.map((e) => [e.kind, e.name, e.preview])).toEqual([
+      ['bc:create', 'chat-p', undefined],
+      ['bc:post', 'chat-p', 'a'],
+      ['bc:post', 'chat-p', 'b'],
+      ['bc:create', 'chat-q', undefined],
+      ['bc:post', 'chat-q', 'c'],
+    ]);
+  });
+
+  it('ids of a connection and a lock with the same page id are told apart', () => {
+    const a = tab(1);
+    const s = run([
+      a.hello,
+      a.events(
+        T0,
+        { kind: 'lock:request', t: T0, id: 2, name: 'chat-p', mode: 'exclusive', ifAvailable: false, steal: false },
+        { kind: 'lock:granted', t: T0, id: 2 },
+        { kind: 'es:open', t: T0, id: 2 },
+        { kind: 'bc:close', t: T0, id: 2 },
+        { kind: 'lock:released', t: T0, id: 2 },
+      ),
+    ]);
+    expect(s.stats).toMatchObject({ accepted: 3, invalid: 2 });
+    expect(s.locks.get(entityId(1, a.docId, 2))!.state).toBe('released');
+  });
+});
