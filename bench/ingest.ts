@@ -24,6 +24,8 @@ interface Sample {
   accepted: number;
   dropped: number;
   heapMB: number;
+  /** Writes to storage.session that failed (quota), during the run. */
+  persistErrors: number;
 }
 
 async function once(serverUrl: string, total: number): Promise<Sample> {
@@ -50,6 +52,11 @@ async function once(serverUrl: string, total: number): Promise<Sample> {
       s = await stats();
     }
     const ingestMs = Date.now() - t0;
+    const persistErrors = await worker.evaluate(async () => {
+      const store = (globalThis as unknown as { __sseConnections: { flush(): Promise<void>; persistErrors: number } }).__sseConnections;
+      await store.flush();
+      return store.persistErrors;
+    });
     const cdp = await Cdp.connectToProfile(browser.userDataDir);
     try {
       const { targetInfos } = await cdp.send<{ targetInfos: { targetId: string; type: string }[] }>('Target.getTargets');
@@ -64,6 +71,7 @@ async function once(serverUrl: string, total: number): Promise<Sample> {
         accepted: s.accepted - before.accepted,
         dropped: s.droppedByPage - before.droppedByPage,
         heapMB: heap.usedSize / 2 ** 20,
+        persistErrors,
       };
     } finally {
       cdp.close();
@@ -94,7 +102,7 @@ export async function ingest(runs = 5, total = 1_000_000): Promise<Row[]> {
         ratio: round(median(samples.map((s) => rate(s) / produced(s))), 3),
         target: 'ratio ≥ 1 keeps up with the page',
         runs,
-        note: `dropped by the page queue: median ${median(samples.map((s) => s.dropped))}`,
+        note: `dropped by the page queue: median ${median(samples.map((s) => s.dropped))}; failed storage.session writes: median ${median(samples.map((s) => s.persistErrors))}`,
       },
       {
         benchmark: 'background ingest',
