@@ -32,10 +32,11 @@ try {
     await page.waitForFunction(() => typeof (window as { followerDone?: number }).followerDone === 'number', null, { timeout: 120_000, polling: 50 });
     ms = Date.now() - t0;
   } else {
-    ms = await page.evaluate((w) => {
+    // PROFILE_N: more operations than the benchmark's 1,000, for a steadier profile.
+    ms = await page.evaluate(([w, n]) => {
       const micro = window as unknown as Micro;
-      return w === 'bc' ? micro.bcPosts(1000) : micro.locks(1000);
-    }, which);
+      return w === 'bc' ? micro.bcPosts(n) : micro.locks(n);
+    }, [which, Number(process.env.PROFILE_N ?? 1000)] as const);
   }
   const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: Node[] } };
   console.log(which, 'took', ms, 'ms');

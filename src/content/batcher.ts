@@ -46,8 +46,13 @@ export function createBatcher(options: BatcherOptions): Batcher {
   // Leave room for the envelope around the events.
   const maxChars = (options.maxBatchChars ?? LIMITS.maxBatchChars) - 256;
   // A ring of preallocated slots: writes go to existing own indices, so no
-  // page-patchable Array.prototype method or setter is involved.
-  const ring: (PageEvent | null)[] = new Array<PageEvent | null>(capacity).fill(null);
+  // page-patchable Array.prototype method or setter is involved. It holds
+  // each event already encoded: the event object dies young, in the page's
+  // own call, instead of surviving until the flush (keeping tens of
+  // thousands of objects alive across the 50 ms batching window made the
+  // page's garbage collector copy and promote them, which cost the page more
+  // than the encoding itself).
+  const ring: (string | null)[] = new Array<string | null>(capacity).fill(null);
   let head = 0;
   let size = 0;
   let dropped = 0;
@@ -58,7 +63,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
   const minInterval = options.minIntervalMs ?? 50;
   const now = options.now ?? (() => 0);
 
-  function take(): PageEvent | null {
+  function take(): string | null {
     if (size === 0) return null;
     const event = ring[head] ?? null;
     ring[head] = null;
@@ -76,16 +81,9 @@ export function createBatcher(options: BatcherOptions): Batcher {
       let body = '';
       let count = 0;
       while (size > 0 && count < maxEvents) {
-        const event = ring[head];
-        if (!event) {
+        const json = ring[head];
+        if (!json) {
           take();
-          continue;
-        }
-        const json = encodeEvent(event);
-        if (json.length > maxChars) {
-          // One event larger than a batch: cannot be sent; count it as dropped.
-          take();
-          dropped++;
           continue;
         }
         if (body.length + json.length + 1 > maxChars) break;
@@ -116,11 +114,18 @@ export function createBatcher(options: BatcherOptions): Batcher {
 
   return {
     push(event) {
+      const json = encodeEvent(event);
+      if (json.length + 1 > maxChars) {
+        // One event larger than a batch: cannot be sent; count it as dropped.
+        dropped++;
+        schedule();
+        return;
+      }
       if (size === capacity) {
         take();
         dropped++;
       }
-      ring[(head + size) % capacity] = event;
+      ring[(head + size) % capacity] = json;
       size++;
       schedule();
     },

@@ -109,6 +109,21 @@ describe('batcher', () => {
     run();
     expect(batches()).toEqual([{ events: [msg(2)], invalid: 0, dropped: 1 }]);
   });
+
+  it('an event that fills a batch exactly, or one short of it, never stalls the flush', () => {
+    for (const extra of [-2, -1, 0, 1]) {
+      const base = encodeEvent(msg(1, ''));
+      const limit = 100;
+      const { batcher, run, batches } = setup({ maxBatchChars: 256 + limit });
+      batcher.setReady();
+      batcher.push(msg(1, 'z'.repeat(limit - base.length + extra)));
+      batcher.push(msg(2));
+      run();
+      const sent = batches();
+      expect(sent.flatMap((b) => b?.events ?? []).at(-1)).toEqual(msg(2));
+      expect(sent.reduce((n, b) => n + (b?.events.length ?? 0) + (b?.dropped ?? 0), 0)).toBe(2);
+    }
+  });
 });
 
 describe('batcher pacing', () => {
