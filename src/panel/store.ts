@@ -4,7 +4,8 @@
  * queued and applied in one batch per animation frame, so a burst of
  * updates renders once. The log arrives newest first (`feed:head`, then
  * older chunks the panel asks for, see `src/shared/panel-feed.ts`): at most
- * one older chunk is applied per frame, so loading never blocks one.
+ * OLDER_PER_FRAME older entries are applied per frame, so loading never
+ * blocks one.
  */
 import { batch, computed, signal } from '@preact/signals';
 import type { LogEntry, Snapshot } from '../shared/protocol';
@@ -102,7 +103,40 @@ function loadPreserve(): boolean {
 /** Shortest time between two batches of worker messages, ms. */
 export const MIN_FLUSH_MS = 200;
 
-export function createPanelStore(tabId: number | null, minFlushMs = MIN_FLUSH_MS) {
+/** Most older entries applied in one frame while the log loads (a chunk is 4,000). */
+export const OLDER_PER_FRAME = 10_000;
+
+export interface PanelStoreOptions {
+  minFlushMs?: number;
+  olderPerFrame?: number;
+  /** Runs `fn` once what was just rendered is on screen (default: the next frame, then a task). */
+  afterPaint?: (fn: () => void) => void;
+}
+
+function afterNextPaint(fn: () => void): void {
+  const raf = globalThis.requestAnimationFrame;
+  if (!raf) {
+    setTimeout(fn, 0);
+    return;
+  }
+  // A hidden panel gets no frames.
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  const timer = setTimeout(once, 100);
+  raf(() => {
+    clearTimeout(timer);
+    setTimeout(once, 0);
+  });
+}
+
+export function createPanelStore(tabId: number | null, options: PanelStoreOptions = {}) {
+  const minFlushMs = options.minFlushMs ?? MIN_FLUSH_MS;
+  const olderPerFrame = options.olderPerFrame ?? OLDER_PER_FRAME;
+  const afterPaint = options.afterPaint ?? afterNextPaint;
   const live = signal<PanelData>(emptyPanelData());
   const imported = signal<ImportedCapture | null>(null);
   const connected = signal(false);
@@ -154,14 +188,17 @@ export function createPanelStore(tabId: number | null, minFlushMs = MIN_FLUSH_MS
     let messages = queue;
     queue = [];
     if (!all) {
-      // One chunk of older entries per frame; later chunks wait for the next.
-      let seen = false;
+      // Older entries up to a budget per frame (at least one chunk); later chunks wait for the next.
+      let budget = olderPerFrame;
       const later: FeedMessage[] = [];
       messages = messages.filter((m) => {
         if (m.kind !== 'feed:older') return true;
-        if (!seen) return (seen = true);
-        later.push(m);
-        return false;
+        if (budget <= 0) {
+          later.push(m);
+          return false;
+        }
+        budget -= m.entries.length;
+        return true;
       });
       queue = later;
     }
@@ -172,11 +209,24 @@ export function createPanelStore(tabId: number | null, minFlushMs = MIN_FLUSH_MS
         for (const m of messages) {
           if (m.kind === 'panel:log' && !m.reset && !recording.value) continue;
           d = applyMessage(d, m);
+          if (m.kind === 'feed:head' && m.older > 0) headToFollow = m.load;
         }
         live.value = d;
         now.value = Date.now();
       });
       perf.recordFlush(messages.length, performance.now() - t0);
+      if (headToFollow !== 0) {
+        // Older entries are asked for once the newest are on screen: their
+        // messages would otherwise be parsed before the first rows are painted.
+        // Two in flight; each chunk that arrives asks for the next.
+        const load = headToFollow;
+        headToFollow = 0;
+        afterPaint(() => {
+          if (live.value.load !== load || live.value.older === 0) return;
+          request?.({ kind: 'feed:more', load });
+          request?.({ kind: 'feed:more', load });
+        });
+      }
       if (live.value.older === 0 && live.value.load !== 0 && loadedMarked !== live.value.load) {
         loadedMarked = live.value.load;
         perf.recordLoaded(logSize(live.value.log));
@@ -185,6 +235,7 @@ export function createPanelStore(tabId: number | null, minFlushMs = MIN_FLUSH_MS
     if (queue.length > 0) schedule(true);
   };
   let loadedMarked = 0;
+  let headToFollow = 0;
   const onFrame = () => {
     const raf = globalThis.requestAnimationFrame;
     if (!raf) {
@@ -245,8 +296,8 @@ export function createPanelStore(tabId: number | null, minFlushMs = MIN_FLUSH_MS
     tabConnections,
     receive(message: FeedMessage) {
       queue.push(message);
-      // Ask for the next older chunk at once: it travels while this one waits for its frame.
-      if (message.kind === 'feed:head' && message.older > 0) request?.({ kind: 'feed:more', load: message.load });
+      // Ask for the next older chunk at once: it travels while this one waits
+      // for its frame (the worker ignores asks past the end).
       if (message.kind === 'feed:older' && message.remaining > 0) request?.({ kind: 'feed:more', load: message.load });
       schedule(message.kind === 'feed:head' || message.kind === 'feed:older');
     },

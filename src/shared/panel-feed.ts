@@ -31,7 +31,7 @@ export type FeedMessage =
 export type FeedRequest = { kind: 'feed:more'; load: number };
 
 export const FEED_HEAD = 1000;
-export const FEED_CHUNK = 2500;
+export const FEED_CHUNK = 4000;
 
 export function isFeedRequest(x: unknown): x is FeedRequest {
   return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'feed:more' && Number.isSafeInteger((x as { load?: unknown }).load);

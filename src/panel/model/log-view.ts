@@ -60,11 +60,9 @@ export function replaceLog(previous: LogView, entries: readonly LogEntry[], limi
     const arr = kept === entries ? entries.slice() : (kept as LogEntry[]);
     return { arr, offset: start, start, end: start + kept.length, epoch: previous.epoch + 1 };
   }
-  // Filled (not holey) so the array keeps fast elements; the filler is never read (positions < start).
-  const arr: LogEntry[] = [];
-  const filler = undefined as unknown as LogEntry;
-  for (let i = 0; i < reserve; i++) arr.push(filler);
-  for (const e of kept) arr.push(e);
+  // Filled, so the array keeps fast elements; the filler is never read (positions < start).
+  const arr = new Array<LogEntry>(reserve + kept.length).fill(undefined as unknown as LogEntry);
+  for (let i = 0; i < kept.length; i++) arr[reserve + i] = kept[i]!;
   written.set(arr, start);
   return { arr, offset: start - reserve, start, end: start + kept.length, epoch: previous.epoch + 1 };
 }

@@ -84,8 +84,9 @@ describe('the worker side of the feed', () => {
 });
 
 /** Drive the worker side and the panel's store together, as the port does. */
-function wire(entries: LogEntry[], options: { head: number; chunk: number }) {
-  const store = createPanelStore(1);
+function wire(entries: LogEntry[], options: { head: number; chunk: number; perFrame?: number }) {
+  // "After paint" is at once here: the tests drive frames themselves.
+  const store = createPanelStore(1, { olderPerFrame: options.perFrame, afterPaint: (fn) => fn() });
   const ui = createUi(store);
   const toPanel: FeedMessage[] = [];
   const toWorker: unknown[] = [];
@@ -158,8 +159,8 @@ describe('the panel loading a log newest first', () => {
     });
     const frame = () => frames.splice(0).forEach((cb) => cb(0));
 
-    it('applies at most one older chunk per frame, and asks for the next before applying', () => {
-      const { store, step, toPanel, worker } = wire(log(20), { head: 2, chunk: 3 });
+    it('applies older entries up to a budget per frame, and asks for the next chunk before applying', () => {
+      const { store, step, toPanel, worker } = wire(log(20), { head: 2, chunk: 3, perFrame: 1 });
       step();
       frame();
       expect(logSize(store.data.value.log)).toBe(2);
@@ -181,6 +182,42 @@ describe('the panel loading a log newest first', () => {
       expect(logSize(store.data.value.log)).toBe(20);
       expect(store.olderPending.value).toBe(0);
     });
+
+    it('takes several chunks in one frame while they fit the budget', () => {
+      const { store, step } = wire(log(20), { head: 2, chunk: 3, perFrame: 5 });
+      step();
+      frame();
+      for (let i = 0; i < 10; i++) step();
+      // 3 + 3 (the budget of 5 is crossed by the second chunk), then the next frame.
+      frame();
+      expect(logSize(store.data.value.log)).toBe(8);
+      frame();
+      expect(logSize(store.data.value.log)).toBe(14);
+      frame();
+      frame();
+      expect(logSize(store.data.value.log)).toBe(20);
+    });
+  });
+
+  it('asks for older entries only once the newest are applied and painted, two at a time', () => {
+    const painted: (() => void)[] = [];
+    const store = createPanelStore(1, { afterPaint: (fn) => painted.push(fn) });
+    const asked: unknown[] = [];
+    store.setRequest((m) => asked.push(m));
+    store.receive({ kind: 'feed:head', load: 7, entries: log(2), older: 10 });
+    expect(asked).toEqual([]);
+    store.flush();
+    expect(asked).toEqual([]);
+    painted.splice(0).forEach((fn) => fn());
+    expect(asked).toEqual([
+      { kind: 'feed:more', load: 7 },
+      { kind: 'feed:more', load: 7 },
+    ]);
+    // Each chunk that arrives asks for the next while more remain.
+    store.receive({ kind: 'feed:older', load: 7, entries: log(4), remaining: 6 });
+    store.receive({ kind: 'feed:older', load: 7, entries: log(4), remaining: 2 });
+    store.receive({ kind: 'feed:older', load: 7, entries: log(2), remaining: 0 });
+    expect(asked).toHaveLength(4);
   });
 
   it('older chunks of a replaced load are ignored', () => {
