@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { log, type Row } from './lib';
+import { log, round, type Row } from './lib';
 import { pageOverhead } from './page-overhead';
 import { ingest } from './ingest';
 import { demoServer } from './demo-server';
@@ -38,14 +38,18 @@ async function main(): Promise<void> {
     ['server', () => demoServer(runs)],
   ];
   const rows: Row[] = [];
+  // The machine's load when the run started: other work competes for the
+  // cores, which is why every figure is compared side by side.
+  const loadBefore = os.loadavg()[0] ?? 0;
   for (const [name, fn] of suites) {
     if (only.length > 0 && !only.includes(name)) continue;
     log(`running ${name}`);
     rows.push(...(await fn()));
   }
-  const result = { at: new Date().toISOString(), machine: machine(), runs, rows };
+  const load = { before: round(loadBefore, 2), after: round(os.loadavg()[0] ?? 0, 2) };
+  const result = { at: new Date().toISOString(), machine: machine(), load, runs, rows };
   writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(result, null, 2) + '\n');
-  const md = `Measured by \`npm run bench\` on ${result.at.slice(0, 10)}, ${result.machine}. Each figure is the median of ${runs} runs; a baseline is measured side by side in the same run, alternating (page overhead: without the extension; ingest: the page's own production rate; demo server: memory mode).\n\n${table(rows)}`;
+  const md = `Measured by \`npm run bench\` on ${result.at.slice(0, 10)}, ${result.machine}, load average ${load.before} at the start and ${load.after} at the end. Each figure is the median of ${runs} runs; a baseline is measured side by side in the same run, alternating (page overhead: without the extension; ingest: the page's own production rate; demo server: memory mode).\n\n${table(rows)}`;
   console.log(md);
   const readmePath = path.join(ROOT, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
