@@ -7,6 +7,9 @@
  * directly instead (batches of 200 BroadcastChannel posts, as the relay
  * would after validation): the reducer and the write-behind only, timed in
  * the worker until the last write is done.
+ * `npx tsx bench/profile-worker.ts relay [messages]` runs the page-overhead
+ * relay scenario instead (a leader tab relays SSE messages of ~200 B to a
+ * follower tab over BroadcastChannel; default 20,000).
  * SSE_CONNECTIONS_DIST points it at another build; PROFILE=0 turns the
  * profiler off (for timings).
  */
@@ -17,8 +20,10 @@ import { Cdp } from '../tests/e2e/support/cdp';
 import { startTestServer } from '../tests/e2e/support/server';
 
 const PAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages');
-const direct = process.argv[2] === 'direct';
-const total = Number((direct ? process.argv[3] : process.argv[2]) ?? 200_000);
+const mode = process.argv[2] === 'direct' || process.argv[2] === 'relay' ? process.argv[2] : 'ingest';
+const direct = mode === 'direct';
+const relay = mode === 'relay';
+const total = Number((mode === 'ingest' ? process.argv[2] : process.argv[3]) ?? (relay ? 20_000 : 200_000));
 const profiling = process.env.PROFILE !== '0';
 const top = Number(process.env.TOP ?? 30);
 
@@ -74,25 +79,42 @@ try {
     console.log(`${total} events dispatched directly: ${Math.round(ms)} ms in the worker (${Math.round((total / ms) * 1000)} ev/s); storage.session ${(bytes / 2 ** 20).toFixed(1)} MB in use, ${persistErrors} failed writes`);
   }
 
+  if (relay) {
+    const follower = await context.newPage();
+    await follower.goto(`${server.url}/relay-follower.html?count=${total}`);
+    await follower.waitForFunction(() => (window as { ready?: boolean }).ready === true);
+    const leader = await context.newPage();
+    const t0 = Date.now();
+    await leader.goto(`${server.url}/relay-leader.html?count=${total}`);
+    await follower.waitForFunction(() => typeof (window as { followerDone?: number }).followerDone === 'number', null, { timeout: 120_000, polling: 50 });
+    console.log(`relay of ${total} messages: ${Date.now() - t0} ms`);
+  }
+
   const before = await stats();
   const t0 = Date.now();
-  const produceMs = direct ? 0 : await page.evaluate(
+  const produceMs = direct || relay ? 0 : await page.evaluate(
     ([n, chunk]) => (window as unknown as { produce(n: number, c: number): Promise<number> }).produce(n, chunk),
     [total, 1000] as const,
   );
   let s = await stats();
   const deadline = Date.now() + 300_000;
-  while (!direct && s.accepted + s.droppedByPage - before.accepted - before.droppedByPage < total && Date.now() < deadline) {
+  while (!direct && !relay && s.accepted + s.droppedByPage - before.accepted - before.droppedByPage < total && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
     s = await stats();
   }
   const ingestMs = Date.now() - t0;
+  const after = await worker.evaluate(async () => {
+    const store = (globalThis as unknown as { __sseConnections: { flush(): Promise<void>; persistErrors: number; state: { log: unknown[] } } }).__sseConnections;
+    await store.flush();
+    return { persistErrors: store.persistErrors, log: store.state.log.length, bytes: await chrome.storage.session.getBytesInUse(null) };
+  });
+  console.log(`log ${after.log} entries; storage.session ${(after.bytes / 2 ** 20).toFixed(1)} MB in use; ${after.persistErrors} failed writes in all`);
   const { profile } = profiling
     ? await cdp.send<{ profile: { nodes: Node[]; startTime: number; endTime: number } }>('Profiler.stop', {}, sessionId)
     : { profile: { nodes: [] as Node[] } };
   cdp.close();
 
-  if (!direct) console.log(`${total} events: produced in ${Math.round(produceMs)} ms, taken by the worker in ${ingestMs} ms (${Math.round((total / ingestMs) * 1000)} ev/s); accepted ${s.accepted - before.accepted}, dropped ${s.droppedByPage - before.droppedByPage}`);
+  if (mode === 'ingest') console.log(`${total} events: produced in ${Math.round(produceMs)} ms, taken by the worker in ${ingestMs} ms (${Math.round((total / ingestMs) * 1000)} ev/s); accepted ${s.accepted - before.accepted}, dropped ${s.droppedByPage - before.droppedByPage}`);
   if (profiling) report(profile.nodes);
 } finally {
   await browser.close();

@@ -30,7 +30,20 @@ export interface StoreOptions {
   panelDelayMs?: number;
   rules?: ProjectKeyRules;
   logEntries?: number;
+  /** Characters of log chunks kept in storage (the newest chunks that fit). */
+  logStorageChars?: number;
 }
+
+/**
+ * storage.session holds 10 MB in all (strings count by their UTF-8 bytes):
+ * the log may hold more than that (16 Mi characters of previews), and a
+ * write over the quota fails as a whole, core and acknowledgements with it.
+ * So only the newest log chunks that fit this many characters are kept
+ * there; the rest stays in memory only. When a write fails all the same
+ * (text that is not ASCII takes more bytes than characters), the budget is
+ * halved and the write tried again.
+ */
+export const LOG_STORAGE_CHARS = 7 * 2 ** 20;
 
 /** Log entries per panel message when a panel first subscribes. */
 const PANEL_LOG_PAGE = 5000;
@@ -51,6 +64,9 @@ export class Store {
   private dirtyChunks = new Set<number>();
   private persistedChunks = new Set<number>();
   private readonly chunkEncoder = new ChunkEncoder();
+  /** Characters of each log chunk in storage. */
+  private chunkChars = new Map<number, number>();
+  private logStorageChars: number;
   private writing: Promise<void> = Promise.resolve();
   private panels = new Map<PanelSink, { lastSeq: number }>();
   private logReset = false;
@@ -64,6 +80,7 @@ export class Store {
     this.panelDelayMs = options.panelDelayMs ?? 100;
     this.rules = options.rules ?? DEFAULT_RULES;
     this.logEntries = options.logEntries ?? BOUNDS.logEntries;
+    this.logStorageChars = options.logStorageChars ?? LOG_STORAGE_CHARS;
     this.ready = this.restore();
   }
 
@@ -73,7 +90,11 @@ export class Store {
         const items = await this.storage.get(null);
         this.state = restoreState(items);
         for (const key of Object.keys(items)) {
-          if (key.startsWith('session:log:')) this.persistedChunks.add(Number(key.slice('session:log:'.length)));
+          if (!key.startsWith('session:log:')) continue;
+          const n = Number(key.slice('session:log:'.length));
+          this.persistedChunks.add(n);
+          const value = items[key];
+          this.chunkChars.set(n, typeof value === 'string' ? value.length : (JSON.stringify(value) ?? '').length);
         }
       }
     } catch (error) {
@@ -160,24 +181,43 @@ export class Store {
     const items: Record<string, unknown> = { [CORE_KEY]: encodeCore(this.state) };
     const firstChunk = this.state.log.length > 0 ? chunkOf(this.state.log[0]!.seq) : chunkOf(this.state.seq);
     const stale: string[] = [];
+    const written: number[] = [];
     for (const n of this.dirtyChunks) {
       const entries = n >= firstChunk ? chunkEntries(this.state.log, n) : [];
       if (entries.length > 0) {
-        items[logKey(n)] = this.chunkEncoder.encode(n, entries);
+        const json = this.chunkEncoder.encode(n, entries);
+        items[logKey(n)] = json;
         this.persistedChunks.add(n);
+        this.chunkChars.set(n, json.length);
+        written.push(n);
       } else if (this.persistedChunks.has(n)) {
         stale.push(logKey(n));
-        this.persistedChunks.delete(n);
+        this.forgetChunk(n);
       }
     }
     for (const n of this.persistedChunks) {
       if (n < firstChunk) {
         stale.push(logKey(n));
-        this.persistedChunks.delete(n);
+        this.forgetChunk(n);
       }
     }
     this.dirtyChunks.clear();
+    // Over the budget: the oldest chunks leave storage (first, to make room), the newest always stays.
+    const overBudget: string[] = [];
+    let chars = 0;
+    for (const n of this.persistedChunks) chars += this.chunkChars.get(n) ?? 0;
+    if (chars > this.logStorageChars) {
+      const kept = [...this.persistedChunks].sort((a, b) => a - b);
+      for (let i = 0; i < kept.length - 1 && chars > this.logStorageChars; i++) {
+        const n = kept[i]!;
+        chars -= this.chunkChars.get(n) ?? 0;
+        delete items[logKey(n)];
+        overBudget.push(logKey(n));
+        this.forgetChunk(n);
+      }
+    }
     try {
+      if (overBudget.length > 0) await storage.remove(overBudget);
       await storage.set(items);
       if (stale.length > 0) await storage.remove(stale);
       for (const done of onSuccess) done?.();
@@ -185,7 +225,18 @@ export class Store {
       // Quota or a closing worker: keep going; what is in memory stays.
       this.persistErrors++;
       console.warn('[SSE Connections] could not persist state', error);
+      if (this.persistedChunks.size > 1) {
+        // Perhaps the quota: keep less of the log in storage, and write again.
+        this.logStorageChars = Math.floor(chars / 2);
+        for (const n of written) if (this.persistedChunks.has(n)) this.dirtyChunks.add(n);
+        this.schedulePersist();
+      }
     }
+  }
+
+  private forgetChunk(n: number): void {
+    this.persistedChunks.delete(n);
+    this.chunkChars.delete(n);
   }
 
   /**

@@ -3,16 +3,21 @@ import { Store, type StorageArea, entriesAfter } from '../../../src/background/s
 import type { PanelMessage } from '../../../src/shared/protocol';
 import { T0, channel, openEs, sseUrl, tab } from './fixtures';
 
-/** An in-memory storage area that JSON-copies like storage.session does. */
-function memoryStorage(): StorageArea & { items: Map<string, string> } {
+/** An in-memory storage area that JSON-copies like storage.session does; a write over `quota` characters fails as a whole. */
+function memoryStorage(quota = Infinity): StorageArea & { items: Map<string, string>; chars(): number } {
   const items = new Map<string, string>();
+  const chars = (m: Map<string, string>) => [...m].reduce((n, [k, v]) => n + k.length + v.length, 0);
   return {
     items,
+    chars: () => chars(items),
     async get() {
       return Object.fromEntries([...items].map(([k, v]) => [k, JSON.parse(v) as unknown]));
     },
     async set(values) {
-      for (const [k, v] of Object.entries(values)) items.set(k, JSON.stringify(v));
+      const next = new Map(items);
+      for (const [k, v] of Object.entries(values)) next.set(k, JSON.stringify(v));
+      if (chars(next) > quota) throw new Error('QUOTA_BYTES quota exceeded');
+      for (const [k, v] of next) items.set(k, v);
     },
     async remove(keys) {
       for (const k of keys) items.delete(k);
@@ -59,6 +64,59 @@ describe('store persistence', () => {
     store.dispatch({ kind: 'capture:clear' });
     await store.flush();
     expect(keys()).toEqual([]);
+  });
+});
+
+describe('storage budget', () => {
+  const fill = (store: Store, n: number) => {
+    const a = tab(1);
+    store.dispatch(a.hello);
+    store.dispatch(a.events(T0, ...openEs(1, sseUrl('p'))));
+    for (let i = 1; i <= n; i++) {
+      store.dispatch(a.events(T0 + i, { kind: 'es:message', t: T0 + i, id: 1, type: 'message', preview: `message number ${i} `.repeat(4), size: 80, lastEventId: String(i) }));
+    }
+  };
+  const logKeys = (storage: ReturnType<typeof memoryStorage>) =>
+    [...storage.items.keys()].filter((k) => k.startsWith('session:log:')).map((k) => Number(k.slice('session:log:'.length))).sort((a, b) => a - b);
+
+  it('keeps only the newest log chunks that fit in storage; a restarted store has every count and the newest entries', async () => {
+    const storage = memoryStorage();
+    const first = new Store({ storage, now: () => T0, logStorageChars: 200_000 });
+    await first.ready;
+    fill(first, 5000);
+    await first.flush();
+    const keys = logKeys(storage);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.at(-1)).toBe(5); // the newest chunk (seq 5000..5002)
+    expect(keys.length).toBeLessThan(6);
+    // Contiguous: the newest chunks, none missing in between.
+    expect(keys).toEqual(keys.map((_, i) => keys[0]! + i));
+    const second = new Store({ storage, now: () => T0 });
+    await second.ready;
+    expect(second.state.stats).toEqual(first.state.stats);
+    expect(second.snapshot().connections).toEqual(first.snapshot().connections);
+    const kept = first.state.log.slice(-second.state.log.length);
+    expect(second.state.log).toEqual(kept);
+    expect(second.state.log[0]!.seq).toBe(keys[0]! * 1000);
+  });
+
+  it('a write over the quota is tried again with less of the log, and acknowledges once it is written', async () => {
+    const storage = memoryStorage(150_000);
+    const store = new Store({ storage, now: () => T0, persistDelayMs: 1 });
+    await store.ready;
+    fill(store, 3000);
+    let acked = 0;
+    store.onPersisted(() => () => void acked++);
+    store.dispatch(tab(1).events(T0, { kind: 'es:message', t: T0, id: 1, type: 'message', preview: 'last', size: 4, lastEventId: 'last' }));
+    await store.flush();
+    for (let i = 0; i < 20 && acked === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(store.persistErrors).toBeGreaterThan(0);
+    expect(acked).toBeGreaterThan(0);
+    expect(storage.chars()).toBeLessThanOrEqual(150_000);
+    const second = new Store({ storage, now: () => T0 });
+    await second.ready;
+    expect(second.state.stats).toEqual(store.state.stats);
+    expect(second.state.log.at(-1)).toEqual(store.state.log.at(-1));
   });
 });
 
