@@ -109,7 +109,7 @@ async function once(serverUrl: string, events: number): Promise<Sample> {
       return { first: first ? first[0] : null, whole: ${whole(kept)} };
     })()`)) as { first: number | null; whole: number };
     if (process.env.BENCH_PANEL_DEBUG) {
-      log(`    ${JSON.stringify(await panel.evaluate(`(() => ({ rows: window.__rows.slice(0, 6), counts: window.__counts.slice(0, 6), marks: performance.getEntriesByType('mark').slice(0, 6).map((m) => [m.name, Math.round(m.startTime), m.detail]), nav: performance.getEntriesByType('navigation').map((n) => [n.responseEnd, n.domContentLoadedEventEnd]) }))()`))}`);
+      log(`    ${JSON.stringify(await panel.evaluate(`(() => ({ rows: window.__rows.slice(0, 6), counts: window.__counts.map((c) => [Math.round(c[0]), c[1].split(' ')[0]]), marks: performance.getEntriesByType('mark').slice(0, 6).map((m) => [m.name, Math.round(m.startTime), m.detail]), nav: performance.getEntriesByType('navigation').map((n) => [n.responseEnd, n.domContentLoadedEventEnd]) }))()`))}`);
     }
     if (times.first === null) throw new Error(`the newest event (seq ${newest}) was never shown`);
     const firstRenderMs = round(times.first, 1);
