@@ -166,7 +166,9 @@ export function restoreState(items: Record<string, unknown>): State {
     .sort((a, b) => a - b);
   for (const n of chunks) {
     const entries = decodeChunk(decoded(items[logKey(n)]));
-    if (entries) for (const e of entries) state.log.push(e);
+    // Log chunks are written before the core: entries the core does not
+    // cover yet (a write the worker did not finish) are left out.
+    if (entries) for (const e of entries) if (e.seq < state.seq) state.log.push(e);
   }
   state.logChars = state.log.reduce((n, e) => n + (e.preview?.length ?? 0), 0);
   return state;

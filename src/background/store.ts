@@ -218,7 +218,13 @@ export class Store {
     }
     try {
       if (overBudget.length > 0) await storage.remove(overBudget);
-      await storage.set(items);
+      // The log chunks first, in writes of a few hundred KB (the extension
+      // API's cost per byte grows with the size of one write), then the core:
+      // a worker stopped in between restores the old core, and restoreState
+      // leaves out the entries it does not cover.
+      const { [CORE_KEY]: core, ...chunks } = items;
+      await Promise.all(writeGroups(chunks).map((group) => storage.set(group)));
+      await storage.set({ [CORE_KEY]: core });
       if (stale.length > 0) await storage.remove(stale);
       for (const done of onSuccess) done?.();
     } catch (error) {
@@ -292,6 +298,28 @@ export class Store {
       }
     }
   }
+}
+
+/** Characters per storage write of log chunks (a chunk larger than this goes alone). */
+const WRITE_CHARS = 256 * 1024;
+
+/** Items (string values) in groups of at most WRITE_CHARS characters. */
+export function writeGroups(items: Record<string, unknown>): Record<string, unknown>[] {
+  const groups: Record<string, unknown>[] = [];
+  let group: Record<string, unknown> = {};
+  let chars = 0;
+  for (const [key, value] of Object.entries(items)) {
+    const n = typeof value === 'string' ? value.length : 0;
+    if (chars > 0 && chars + n > WRITE_CHARS) {
+      groups.push(group);
+      group = {};
+      chars = 0;
+    }
+    group[key] = value;
+    chars += n;
+  }
+  if (Object.keys(group).length > 0) groups.push(group);
+  return groups;
 }
 
 function sendLog(sink: PanelSink, entries: readonly LogEntry[], reset: boolean): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Store, type StorageArea, entriesAfter } from '../../../src/background/store';
+import { Store, type StorageArea, entriesAfter, writeGroups } from '../../../src/background/store';
 import type { PanelMessage } from '../../../src/shared/protocol';
 import { T0, channel, openEs, sseUrl, tab } from './fixtures';
 
@@ -117,6 +117,41 @@ describe('storage budget', () => {
     await second.ready;
     expect(second.state.stats).toEqual(store.state.stats);
     expect(second.state.log.at(-1)).toEqual(store.state.log.at(-1));
+  });
+});
+
+describe('writes in parts', () => {
+  it('groups log chunks into writes of at most 256 K characters; a larger chunk goes alone', () => {
+    const big = 'x'.repeat(200 * 1024);
+    const groups = writeGroups({ a: big, b: big, c: 'y', d: 'x'.repeat(300 * 1024), e: 'z' });
+    expect(groups.map((g) => Object.keys(g))).toEqual([['a'], ['b', 'c'], ['d'], ['e']]);
+    expect(writeGroups({})).toEqual([]);
+  });
+
+  it('a worker stopped after the log chunks were written but before the core restores the state of the last whole write', async () => {
+    const storage = memoryStorage();
+    const first = new Store({ storage, now: () => T0 });
+    await first.ready;
+    const a = tab(1);
+    first.dispatch(a.hello);
+    first.dispatch(a.events(T0, ...openEs(1, sseUrl('p'))));
+    for (let i = 1; i <= 1500; i++) first.dispatch(a.events(T0 + i, { kind: 'es:message', t: T0 + i, id: 1, type: 'message', preview: `m${i}`, size: 2, lastEventId: String(i) }));
+    await first.flush();
+    const whole = { stats: { ...first.state.stats }, log: [...first.state.log], seq: first.state.seq };
+    // The next write gets its chunks in, and stops before the core.
+    const set = storage.set.bind(storage);
+    storage.set = async (values) => {
+      if ('session:core' in values) throw new Error('stopped');
+      await set(values);
+    };
+    for (let i = 1501; i <= 2600; i++) first.dispatch(a.events(T0 + i, { kind: 'es:message', t: T0 + i, id: 1, type: 'message', preview: `m${i}`, size: 2, lastEventId: String(i) }));
+    await first.flush();
+    expect([...storage.items.keys()]).toContain('session:log:2');
+    const second = new Store({ storage, now: () => T0 });
+    await second.ready;
+    expect(second.state.seq).toBe(whole.seq);
+    expect(second.state.stats).toEqual(whole.stats);
+    expect(second.state.log).toEqual(whole.log);
   });
 });
 
