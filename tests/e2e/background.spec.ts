@@ -49,26 +49,29 @@ test.describe('background model', () => {
   test('ten stops of the worker mid-stream: no recorded event lost or doubled, every count continues', async ({ context, server, snapshot, tabIdOf, stopWorker }) => {
     test.setTimeout(120_000);
     const page = await context.newPage();
-    // A finite stream: 400 messages, 25 ms apart (10 s).
-    await page.goto(`${server.url}/inline-es.html?intervalMs=25&count=400`);
+    // A finite stream: 1,200 messages, 25 ms apart (30 s), so it outlasts the ten stops
+    // (10 s were sometimes over before the tenth stop on a loaded machine).
+    const total = 1200;
+    await page.goto(`${server.url}/inline-es.html?intervalMs=25&count=${total}`);
     const tabId = await tabIdOf(page);
-    const conn = async () => (await snapshot()).connections.find((c) => c.tabId === tabId && c.url.includes('count=400'));
+    const conn = async () => (await snapshot()).connections.find((c) => c.tabId === tabId && c.url.includes(`count=${total}`));
     await expect.poll(async () => (await conn())?.messageCount ?? 0).toBeGreaterThan(5);
     let last = 0;
     for (let i = 0; i < 10; i++) {
       const before = (await conn())!.messageCount;
       expect(before).toBeGreaterThanOrEqual(last);
+      expect(before, 'the stream must still be running for this stop to prove anything').toBeLessThan(total);
       await stopWorker();
       // Asking for the snapshot wakes the worker; the relay reconnects and resends what was not acknowledged.
       await expect.poll(async () => (await conn())?.messageCount ?? 0, { timeout: 15_000 }).toBeGreaterThan(before);
       last = (await conn())!.messageCount;
     }
     const received = async () => page.evaluate(() => (window as unknown as { received: unknown[] }).received.length);
-    await expect.poll(received, { timeout: 30_000 }).toBe(400);
+    await expect.poll(received, { timeout: 45_000 }).toBe(total);
     // Every message the page received was counted exactly once, across ten stops.
-    await expect.poll(async () => (await conn())?.messageCount, { timeout: 15_000 }).toBe(400);
+    await expect.poll(async () => (await conn())?.messageCount, { timeout: 15_000 }).toBe(total);
     const final = (await conn())!;
-    expect(final.lastEventId).toBe('400');
+    expect(final.lastEventId).toBe(String(total));
     expect(final.state).toBe('closed');
     expect(final.bytes).toBeGreaterThan(0);
   });
