@@ -21,9 +21,11 @@ function machine(): string {
 }
 
 function table(rows: Row[]): string {
-  const head = '| benchmark | metric | value | baseline (side by side) | ratio | target | runs |\n|---|---|---|---|---|---|---|';
+  const head = '| benchmark | metric | value | baseline (side by side) | ratio | target | runs | notes |\n|---|---|---|---|---|---|---|---|';
+  // A cell must not contain a pipe or a line break.
+  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const body = rows.map((r) =>
-    `| ${r.benchmark} | ${r.metric} | ${r.value} ${r.unit} | ${r.baseline === undefined ? '—' : `${r.baseline} ${r.unit}`} | ${r.ratio ?? '—'} | ${r.target ?? ''} | ${r.runs} |${r.note ? ` ${r.note}` : ''}`,
+    `| ${r.benchmark} | ${cell(r.metric)} | ${r.value} ${r.unit} | ${r.baseline === undefined ? '—' : `${r.baseline} ${r.unit}`} | ${r.ratio ?? '—'} | ${cell(r.target ?? '')} | ${r.runs} | ${cell(r.note ?? '')} |`,
   );
   return [head, ...body].join('\n');
 }
