@@ -3,8 +3,7 @@
  * closes; the panel reconnects and gets a fresh snapshot.
  */
 import browser from 'webextension-polyfill';
-import { panelPortName } from '../shared/protocol';
-import type { FeedMessage } from '../shared/panel-feed';
+import { panelPortName, type FeedMessage } from '../shared/protocol';
 import type { PanelStore } from './store';
 
 export function connectPanel(store: PanelStore): () => void {

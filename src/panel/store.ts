@@ -8,9 +8,7 @@
  * blocks one.
  */
 import { batch, computed, signal } from '@preact/signals';
-import type { LogEntry, Snapshot } from '../shared/protocol';
-import { assertNever } from '../shared/protocol';
-import type { FeedMessage, FeedRequest } from '../shared/panel-feed';
+import { assertNever, type FeedMessage, type FeedRequest, type LogEntry, type Snapshot } from '../shared/protocol';
 import { appendLog, emptyLogView, logSize, prependLog, replaceLog, type LogView } from './model/log-view';
 import { perf } from './perf';
 

@@ -20,22 +20,12 @@
  * loading. A `load` number ties chunks to their head; a newer head (after a
  * `capture:clear`) makes the older load moot.
  */
-import type { LogEntry, PanelMessage } from './protocol';
+import { isFeedRequest, type FeedMessage, type LogEntry, type PanelMessage } from './protocol';
 
-export type FeedMessage =
-  | PanelMessage
-  | { kind: 'feed:head'; load: number; entries: LogEntry[]; older: number }
-  | { kind: 'feed:older'; load: number; entries: LogEntry[]; remaining: number };
-
-/** Panel -> worker on the same port. */
-export type FeedRequest = { kind: 'feed:more'; load: number };
+export type { FeedMessage, FeedRequest } from './protocol';
 
 export const FEED_HEAD = 1000;
 export const FEED_CHUNK = 4000;
-
-export function isFeedRequest(x: unknown): x is FeedRequest {
-  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'feed:more' && Number.isSafeInteger((x as { load?: unknown }).load);
-}
 
 export interface LogFeed {
   /** What the store posts to this panel. */

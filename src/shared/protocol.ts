@@ -769,6 +769,25 @@ export type PanelMessage =
   /** Log entries appended since the last message; `reset` replaces the panel's log. */
   | { kind: 'panel:log'; entries: LogEntry[]; reset: boolean };
 
+/**
+ * What a panel port carries from the worker: the store's messages, except
+ * that the log a panel gets when it subscribes arrives newest first
+ * (`src/shared/panel-feed.ts`): `feed:head` with the newest entries and how
+ * many older ones there are, then `feed:older` chunks, each sent when the
+ * panel asks with `feed:more`. `load` ties the chunks to their head.
+ */
+export type FeedMessage =
+  | PanelMessage
+  | { kind: 'feed:head'; load: number; entries: LogEntry[]; older: number }
+  | { kind: 'feed:older'; load: number; entries: LogEntry[]; remaining: number };
+
+/** Panel -> worker on the same port: the next older chunk of that load, please. */
+export type FeedRequest = { kind: 'feed:more'; load: number };
+
+export function isFeedRequest(x: unknown): x is FeedRequest {
+  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'feed:more' && Number.isSafeInteger((x as { load?: unknown }).load);
+}
+
 export function panelPortName(tabId: number): string {
   return `${PANEL_PORT_PREFIX}${tabId}`;
 }

@@ -6,8 +6,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import { panelPortName, type LogEntry, type Snapshot } from '../../shared/protocol';
-import type { FeedMessage } from '../../shared/panel-feed';
+import { panelPortName, type FeedMessage, type LogEntry, type Snapshot } from '../../shared/protocol';
 import { FaultsView } from './FaultsView';
 
 /** Page events kept for deep capture's merge. */
