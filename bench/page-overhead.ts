@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from '../tests/e2e/support/chromium';
+import { extensionWorker, launchChromium } from '../tests/e2e/support/chromium';
 import { startTestServer } from '../tests/e2e/support/server';
 import { alternate, log, median, round, type Row } from './lib';
 import { cpuByKind, cpuSpent } from './proc-cpu';
@@ -24,10 +24,7 @@ export async function once(extension: boolean | string, serverUrl: string, count
   const browser = await launchChromium(typeof extension === 'string' ? { dist: extension } : { extension });
   try {
     const { context } = browser;
-    if (extension) {
-      const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-      await worker.evaluate(() => 1);
-    }
+    if (extension) await extensionWorker(context);
     const follower = await context.newPage();
     await follower.goto(`${serverUrl}/relay-follower.html?count=${count}`);
     await follower.waitForFunction(() => (window as { ready?: boolean }).ready === true);

@@ -15,7 +15,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from '../tests/e2e/support/chromium';
+import { extensionWorker, launchChromium } from '../tests/e2e/support/chromium';
 import { startTestServer } from '../tests/e2e/support/server';
 import { log, median, round, type Row } from './lib';
 
@@ -66,8 +66,7 @@ async function once(serverUrl: string, events: number): Promise<Sample> {
   const browser = await launchChromium();
   try {
     const { context } = browser;
-    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-    await worker.evaluate(() => 1);
+    const worker = await extensionWorker(context);
     const extensionId = new URL(worker.url()).host;
     const producer = await context.newPage();
     await producer.goto(`${serverUrl}/ingest.html`);

@@ -15,7 +15,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from '../tests/e2e/support/chromium';
+import { extensionWorker, launchChromium } from '../tests/e2e/support/chromium';
 import { Cdp } from '../tests/e2e/support/cdp';
 import { startTestServer } from '../tests/e2e/support/server';
 
@@ -39,8 +39,7 @@ const server = await startTestServer({ pagesDir: PAGES });
 const browser = await launchChromium({ cdp: true });
 try {
   const { context } = browser;
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  await worker.evaluate(() => 1);
+  const worker = await extensionWorker(context);
   const stats = () =>
     worker.evaluate(() => ({ ...(globalThis as unknown as { __sseConnections: { state: { stats: Stats } } }).__sseConnections.state.stats }));
   const page = await context.newPage();

@@ -50,7 +50,9 @@ async function main(): Promise<void> {
   }
   const load = { before: round(loadBefore, 2), after: round(os.loadavg()[0] ?? 0, 2) };
   const result = { at: new Date().toISOString(), machine: machine(), load, runs, rows };
-  writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(result, null, 2) + '\n');
+  // A partial run (some suites named) must not replace the figures the README shows.
+  const file = only.length === 0 ? 'results.json' : 'results-partial.json';
+  writeFileSync(path.join(ROOT, 'bench', file), JSON.stringify(result, null, 2) + '\n');
   const md = `Measured by \`npm run bench\` on ${result.at.slice(0, 10)}, ${result.machine}, load average ${load.before} at the start and ${load.after} at the end. Each figure is the median of ${runs} runs; a baseline is measured side by side in the same run, alternating (page overhead: without the extension; ingest: the page's own production rate; demo server: memory mode).\n\n${table(rows)}`;
   console.log(md);
   const readmePath = path.join(ROOT, 'README.md');

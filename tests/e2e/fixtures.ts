@@ -5,7 +5,7 @@
  */
 import { test as base, expect, type Page, type Worker, type BrowserContext } from '@playwright/test';
 import type { Snapshot } from '../../src/shared/protocol';
-import { launchChromium, type Launched } from './support/chromium';
+import { extensionWorker, launchChromium, type Launched } from './support/chromium';
 import { openPanel, type PanelHandle } from './support/devtools';
 import { startTestServer, type TestServer } from './support/server';
 
@@ -44,10 +44,7 @@ export const test = base.extend<ExtensionFixtures>({
     await use(launched.context);
   },
   worker: async ({ context }, use) => {
-    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-    // Without one round trip first, webRequest events of the first page were missed.
-    await worker.evaluate(() => 1);
-    await use(worker);
+    await use(await extensionWorker(context));
   },
   extensionId: async ({ worker }, use) => {
     await use(new URL(worker.url()).host);

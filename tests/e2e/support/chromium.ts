@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Worker } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The built extension; `SSE_CONNECTIONS_DIST` points tests and benchmarks at another build. */
@@ -83,4 +83,14 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Launc
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The extension's service worker, once it answers: without one round trip
+ * first, webRequest events of the first page were missed.
+ */
+export async function extensionWorker(context: BrowserContext): Promise<Worker> {
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  await worker.evaluate(() => 1);
+  return worker;
 }
