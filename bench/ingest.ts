@@ -9,14 +9,20 @@ import { Cdp } from '../tests/e2e/support/cdp';
 import { startTestServer } from '../tests/e2e/support/server';
 import { log, median, round, type Row } from './lib';
 import { cpuByKind, cpuSpent } from './proc-cpu';
+import type { Worker } from 'playwright-core';
 
 const PAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages');
 
-interface Stats {
+export interface Stats {
   accepted: number;
   droppedByPage: number;
   invalid: number;
   evicted: number;
+}
+
+/** The worker's counters, read in the worker (its store is exposed for tests and debugging). */
+export function workerStats(worker: Worker): Promise<Stats> {
+  return worker.evaluate(() => ({ ...(globalThis as unknown as { __sseConnections: { state: { stats: Stats } } }).__sseConnections.state.stats }));
 }
 
 interface Sample {
@@ -36,8 +42,7 @@ async function once(serverUrl: string, total: number): Promise<Sample> {
   try {
     const { context } = browser;
     const worker = await extensionWorker(context);
-    const stats = () =>
-      worker.evaluate(() => ({ ...(globalThis as unknown as { __sseConnections: { state: { stats: Stats } } }).__sseConnections.state.stats }));
+    const stats = () => workerStats(worker);
     const page = await context.newPage();
     await page.goto(`${serverUrl}/ingest.html`);
     const before = await stats();

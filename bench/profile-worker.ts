@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { extensionWorker, launchChromium } from '../tests/e2e/support/chromium';
 import { Cdp } from '../tests/e2e/support/cdp';
 import { startTestServer } from '../tests/e2e/support/server';
+import { workerStats } from './ingest';
 
 const PAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages');
 const mode = process.argv[2] === 'direct' || process.argv[2] === 'relay' ? process.argv[2] : 'ingest';
@@ -33,15 +34,13 @@ interface Node {
   hitCount?: number;
   children?: number[];
 }
-interface Stats { accepted: number; droppedByPage: number }
 
 const server = await startTestServer({ pagesDir: PAGES });
 const browser = await launchChromium({ cdp: true });
 try {
   const { context } = browser;
   const worker = await extensionWorker(context);
-  const stats = () =>
-    worker.evaluate(() => ({ ...(globalThis as unknown as { __sseConnections: { state: { stats: Stats } } }).__sseConnections.state.stats }));
+  const stats = () => workerStats(worker);
   const page = await context.newPage();
   await page.goto(`${server.url}/ingest.html`);
 
