@@ -1,40 +1,64 @@
 /**
  * Development aid (not part of `npm run bench`): the page-overhead scenario
- * without the extension and with two builds, interleaved in one run, so a
- * change is judged side by side on a noisy machine.
+ * without the extension and with one or more builds, interleaved in one run,
+ * so a change is judged side by side on a noisy machine.
  *
- *   npx tsx bench/compare-builds.ts <dir A> <dir B> [runs] [messages]
+ *   npx tsx bench/compare-builds.ts <dir A> [dir B ...] [--runs N] [--messages N]
+ *
+ * (The older form `<dir A> <dir B> [runs] [messages]` still works.)
  */
 import { startTestServer } from '../tests/e2e/support/server';
 import { median, round } from './lib';
 import { once, PAGES, type Sample } from './page-overhead';
 
-const [a, b] = [process.argv[2], process.argv[3]];
-if (!a || !b) throw new Error('usage: npx tsx bench/compare-builds.ts <dir A> <dir B> [runs] [messages]');
-const runs = Number(process.argv[4] ?? 5);
-const count = Number(process.argv[5] ?? 20_000);
+const args = process.argv.slice(2);
+const dirs: string[] = [];
+let runs = 5;
+let count = 20_000;
+const numbers: number[] = [];
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i] as string;
+  if (arg === '--runs') runs = Number(args[++i]);
+  else if (arg === '--messages') count = Number(args[++i]);
+  else if (/^\d+$/.test(arg)) numbers.push(Number(arg));
+  else dirs.push(arg);
+}
+if (numbers[0] !== undefined) runs = numbers[0];
+if (numbers[1] !== undefined) count = numbers[1];
+if (dirs.length === 0) throw new Error('usage: npx tsx bench/compare-builds.ts <dir A> [dir B ...] [--runs N] [--messages N]');
+
+const variants: (false | string)[] = [false, ...dirs];
+const names = ['none', ...dirs.map((d, i) => `${String.fromCharCode(65 + i)} (${d})`)];
+const samples: Sample[][] = variants.map(() => []);
 const server = await startTestServer({ pagesDir: PAGES });
-const samples: Record<'none' | 'A' | 'B', Sample[]> = { none: [], A: [], B: [] };
 try {
   for (let i = 0; i < runs; i++) {
     // Rotate the order so no variant always runs first.
-    const order = (['none', 'A', 'B'] as const).map((_, k, all) => all[(k + i) % 3] as 'none' | 'A' | 'B');
-    for (const which of order) {
-      samples[which].push(await once(which === 'none' ? false : which === 'A' ? a : b, server.url, count));
+    for (let k = 0; k < variants.length; k++) {
+      const v = (k + i) % variants.length;
+      (samples[v] as Sample[]).push(await once(variants[v] as false | string, server.url, count));
     }
     process.stderr.write(`run ${i + 1}/${runs}\n`);
   }
 } finally {
   await server.close();
 }
-for (const key of ['relayMs', 'bcMs', 'locksMs'] as const) {
-  const base = median(samples.none.map((s) => s[key]));
-  const ma = median(samples.A.map((s) => s[key]));
-  const mb = median(samples.B.map((s) => s[key]));
-  console.log(`${key.padEnd(8)} none ${round(base, 1)} ms | A ${round(ma, 1)} ms (×${round(ma / base, 3)}) | B ${round(mb, 1)} ms (×${round(mb / base, 3)})`);
-}
 const cpuOf = (s: Sample, kind?: string) => (kind ? (s.relayCpu[kind] ?? 0) : Object.values(s.relayCpu).reduce((x, y) => x + y, 0));
-for (const kind of [undefined, 'renderer', 'browser', 'extension renderer (worker)']) {
-  const m = (list: Sample[]) => round(median(list.map((s) => cpuOf(s, kind))), 0);
-  console.log(`relay CPU ${kind ?? 'all'}: none ${m(samples.none)} ms | A ${m(samples.A)} ms | B ${m(samples.B)} ms`);
+const columns: [string, (s: Sample) => number][] = [
+  ['relay ms', (s) => s.relayMs],
+  ['bc ms', (s) => s.bcMs],
+  ['locks ms', (s) => s.locksMs],
+  ['CPU all', (s) => cpuOf(s)],
+  ['CPU renderers', (s) => cpuOf(s, 'renderer')],
+  ['CPU browser', (s) => cpuOf(s, 'browser')],
+  ['CPU worker', (s) => cpuOf(s, 'extension renderer (worker)')],
+];
+console.log(`medians of ${runs} runs, ${count} relayed messages; (×) = ratio to none`);
+for (const [title, f] of columns) {
+  const base = median((samples[0] as Sample[]).map(f));
+  const cells = samples.map((list, v) => {
+    const m = median(list.map(f));
+    return v === 0 || base === 0 ? `${names[v]} ${round(m, 1)}` : `${names[v]} ${round(m, 1)} (×${round(m / base, 3)})`;
+  });
+  console.log(`${title.padEnd(14)} ${cells.join(' | ')}`);
 }

@@ -375,6 +375,30 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
       });
       return;
     }
+    case 'es:message-summary':
+    case 'fetch:message-summary': {
+      const c = entityOf(src, state.connections, e.id);
+      if (!c) return orphan(state);
+      state.stats.accepted++;
+      c.messageCount += e.count;
+      c.bytes += e.bytes;
+      if (e.lastEventId) c.lastEventId = e.lastEventId;
+      appendLog(state, {
+        seq: state.seq++,
+        t: e.t,
+        tabId,
+        frameId,
+        kind: e.kind,
+        ref: c.id,
+        name: c.url,
+        size: e.bytes,
+        lastEventId: e.lastEventId,
+        info: summaryInfo(e.count, 'message', e.since, e.t),
+        count: e.count,
+        since: e.since,
+      });
+      return;
+    }
     case 'es:error': {
       const c = entityOf(src, state.connections, e.id);
       if (!c) return orphan(state);
@@ -447,6 +471,27 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
         name: ch.name,
         preview: e.preview,
         size: e.size,
+      });
+      return;
+    }
+    case 'bc:post-summary':
+    case 'bc:receive-summary': {
+      const ch = entityOf(src, state.channels, e.id);
+      if (!ch) return orphan(state);
+      state.stats.accepted++;
+      if (e.kind === 'bc:post-summary') ch.posted += e.count;
+      else ch.received += e.count;
+      appendLog(state, {
+        seq: state.seq++,
+        t: e.t,
+        tabId,
+        frameId,
+        kind: e.kind,
+        ref: ch.id,
+        name: ch.name,
+        info: summaryInfo(e.count, e.kind === 'bc:post-summary' ? 'post' : 'receipt', e.since, e.t),
+        count: e.count,
+        since: e.since,
       });
       return;
     }
@@ -711,4 +756,11 @@ function tick(state: State, t: number): State {
     for (const span of memory.leaderHistory) if (span.to === null) span.to = t;
   }
   return state;
+}
+
+/** What a summary entry says: "1,234 messages over 0.52 s, not logged one by one (message log rate)". */
+export function summaryInfo(count: number, noun: string, since: number, until: number): string {
+  const span = Math.max(0, until - since) / 1000;
+  const what = count === 1 ? `1 ${noun}` : `${count.toLocaleString('en-US')} ${noun}s`;
+  return `${what} over ${span.toFixed(span < 10 ? 2 : 1)} s, not logged one by one (message log rate)`;
 }

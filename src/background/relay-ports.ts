@@ -11,15 +11,16 @@ import type { SettingsHolder } from './settings';
 export function registerRelayPorts(store: Store, settings: SettingsHolder, faults?: Faults): void {
   /** Open relay ports that said hello, with their document. */
   const ports = new Map<Runtime.Port, { tabId: number; docId: string }>();
-  const configOf = (previewBytes: number, doc?: { tabId: number; docId: string }): PageConfig => {
-    if (!faults || !doc) return { kind: 'config', previewBytes };
+  const configOf = (doc?: { tabId: number; docId: string }): PageConfig => {
+    const { previewBytes, messageLogRate } = settings.current;
+    if (!faults || !doc) return { kind: 'config', previewBytes, messageLogRate };
     // An empty list tells a page that had faults that they ended.
-    return { kind: 'config', previewBytes, faults: faults.forDocument(doc.tabId, doc.docId, settings.current.projectKeyRules.queryParams) };
+    return { kind: 'config', previewBytes, messageLogRate, faults: faults.forDocument(doc.tabId, doc.docId, settings.current.projectKeyRules.queryParams) };
   };
   const pushAll = (): void => {
     for (const [port, doc] of ports) {
       try {
-        port.postMessage(configOf(settings.current.previewBytes, doc));
+        port.postMessage(configOf(doc));
       } catch {
         ports.delete(port);
       }
@@ -67,7 +68,7 @@ export function registerRelayPorts(store: Store, settings: SettingsHolder, fault
         docId = message.docId;
         const doc = { tabId, docId };
         ports.set(port, doc);
-        void settings.ready.then(() => port.postMessage(configOf(settings.current.previewBytes, doc)));
+        void settings.ready.then(() => port.postMessage(configOf(doc)));
         store.dispatch({ kind: 'doc:hello', tabId, frameId, docId, url: message.url, title: message.title, t });
         return;
       }

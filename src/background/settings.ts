@@ -1,6 +1,6 @@
 /**
  * User settings, kept with storage.sync, applied to the store and pushed to
- * every relay (the page script's preview length).
+ * every relay (the page script's preview length and message log rate).
  */
 import browser from 'webextension-polyfill';
 import { DEFAULT_SETTINGS, parseSettingsPatch, type Settings } from '../shared/protocol';
@@ -13,6 +13,7 @@ export function mergeSettings(base: Settings, patch: Partial<Settings>): Setting
     projectKeyRules: patch.projectKeyRules ? { ...patch.projectKeyRules } : base.projectKeyRules,
     previewBytes: patch.previewBytes ?? base.previewBytes,
     logEntries: patch.logEntries ?? base.logEntries,
+    messageLogRate: patch.messageLogRate ?? base.messageLogRate,
   };
 }
 

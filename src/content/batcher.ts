@@ -23,6 +23,8 @@ export interface BatcherOptions {
   setTimer?: (flush: () => void, ms: number) => void;
   now?: () => number;
   minIntervalMs?: number;
+  /** Runs at the start of each flush, once ready: may push events (the message summaries of gate.ts). */
+  beforeFlush?: () => void;
   capacity?: number;
   maxBatchEvents?: number;
   maxBatchChars?: number;
@@ -38,6 +40,8 @@ export interface Batcher {
   readonly dropped: number;
   /** Send everything now (also what a scheduled flush does). */
   flush(): void;
+  /** Schedule a flush as a push would, with nothing pushed (something for `beforeFlush` is waiting). */
+  wake(): void;
 }
 
 export function createBatcher(options: BatcherOptions): Batcher {
@@ -59,6 +63,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
   let ready = false;
   let scheduled = false;
   let timerPending = false;
+  let flushing = false;
   let lastFlush = -Infinity;
   const minInterval = options.minIntervalMs ?? 50;
   const now = options.now ?? (() => 0);
@@ -77,6 +82,15 @@ export function createBatcher(options: BatcherOptions): Batcher {
     timerPending = false;
     if (!ready) return;
     lastFlush = now();
+    if (options.beforeFlush) {
+      // What it pushes goes out in this flush: no other flush is scheduled for it.
+      flushing = true;
+      try {
+        options.beforeFlush();
+      } finally {
+        flushing = false;
+      }
+    }
     while (size > 0 || dropped > 0) {
       let body = '';
       let count = 0;
@@ -98,7 +112,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
   }
 
   function schedule(): void {
-    if (scheduled || !ready) return;
+    if (scheduled || !ready || flushing) return;
     const wait = lastFlush + minInterval - now();
     if (wait > 0 && options.setTimer && size < maxEvents) {
       if (timerPending) return;
@@ -144,5 +158,6 @@ export function createBatcher(options: BatcherOptions): Batcher {
       return dropped;
     },
     flush,
+    wake: schedule,
   };
 }

@@ -9,7 +9,8 @@
  * sees the same DataCloneError / InvalidStateError as without us).
  */
 import { LIMITS } from '../shared/constants';
-import { emit, getPreviewBytes, nextId, now } from './context';
+import { emit, getMessageLogRate, getPreviewBytes, nextId, now } from './context';
+import { admit, countMessage, createGate, settle, type SourceGate } from './gate';
 import { nativeGetter, read } from './dom';
 import { holdBack, isHolding } from './faults';
 import { safely } from './guard';
@@ -20,6 +21,9 @@ import { valuePreview } from './preview';
 interface Tracked {
   id: number;
   closed: boolean;
+  /** The message log rate of posts and of receipts (gate.ts). */
+  posts: SourceGate;
+  receipts: SourceGate;
 }
 
 export function installBroadcastChannel(win: Window & typeof globalThis, addEventListener: EventTarget['addEventListener']): void {
@@ -41,15 +45,25 @@ export function installBroadcastChannel(win: Window & typeof globalThis, addEven
     if (!event.isTrusted) return;
     const type = read(get.type, event);
     if (type === 'messageerror') {
+      settle(t.receipts);
       emit({ kind: 'bc:messageerror', t: now(), id: t.id });
       return;
     }
+    const at = now();
+    // Over the rate the data is not even read: reading it would deserialize it.
+    if (!admit(t.receipts, at, getMessageLogRate())) return countMessage(t.receipts, at, 0, '');
     const { preview, size } = valuePreview(read(get.data, event), getPreviewBytes());
-    emit({ kind: 'bc:receive', t: now(), id: t.id, size, preview });
+    emit({ kind: 'bc:receive', t: at, id: t.id, size, preview });
   }
 
   function created(channel: BroadcastChannel): void {
-    const t: Tracked = { id: nextId(), closed: false };
+    const id = nextId();
+    const t: Tracked = {
+      id,
+      closed: false,
+      posts: createGate((g) => emit({ kind: 'bc:post-summary', t: g.last, id, count: g.count, since: g.since })),
+      receipts: createGate((g) => emit({ kind: 'bc:receive-summary', t: g.last, id, count: g.count, since: g.since })),
+    };
     wmSet(tracked, channel, t);
     const name = read(get.name, channel);
     emit({ kind: 'bc:create', t: now(), id: t.id, name: typeof name === 'string' ? slice(name, 0, LIMITS.maxName) : '' });
@@ -89,8 +103,10 @@ export function installBroadcastChannel(win: Window & typeof globalThis, addEven
       safely('bc:post', () => {
         const t = trackedOf(thisArg);
         if (!t) return;
+        const at = now();
+        if (!admit(t.posts, at, getMessageLogRate())) return countMessage(t.posts, at, 0, '');
         const { preview, size } = valuePreview(args[0], getPreviewBytes());
-        emit({ kind: 'bc:post', t: now(), id: t.id, size, preview });
+        emit({ kind: 'bc:post', t: at, id: t.id, size, preview });
       });
       return result;
     },
@@ -102,6 +118,8 @@ export function installBroadcastChannel(win: Window & typeof globalThis, addEven
         const t = trackedOf(thisArg);
         if (!t || t.closed) return;
         t.closed = true;
+        settle(t.posts);
+        settle(t.receipts);
         emit({ kind: 'bc:close', t: now(), id: t.id });
       });
       return result;

@@ -1,6 +1,6 @@
 /**
- * What every wrapper shares: the event sink, ids, the clock and the preview
- * length the worker configured. Set up once by `main-world.iife.ts`.
+ * What every wrapper shares: the event sink, ids, the clock, and the preview
+ * length and message log rate the worker configured. Set up once by `main-world.iife.ts`.
  */
 import { LIMITS } from '../shared/constants';
 import type { PageEvent } from '../shared/protocol';
@@ -9,6 +9,7 @@ import { dateNow } from './natives';
 let sink: (event: PageEvent) => void = () => undefined;
 let lastId = 0;
 let previewBytes: number = LIMITS.defaultPreview;
+let messageLogRate: number = LIMITS.defaultMessageLogRate;
 
 export function setSink(fn: (event: PageEvent) => void): void {
   sink = fn;
@@ -29,5 +30,13 @@ export function getPreviewBytes(): number {
 export function setPreviewBytes(bytes: number): void {
   if (typeof bytes === 'number' && bytes >= 0 && bytes <= LIMITS.maxPreview && bytes % 1 === 0) {
     previewBytes = bytes;
+  }
+}
+export function getMessageLogRate(): number {
+  return messageLogRate;
+}
+export function setMessageLogRate(rate: number): void {
+  if (typeof rate === 'number' && rate >= 0 && rate <= LIMITS.maxMessageLogRate && rate % 1 === 0) {
+    messageLogRate = rate;
   }
 }

@@ -15,7 +15,8 @@
  * changing the connection; see docs/instrumentation.md.
  */
 import { LIMITS } from '../shared/constants';
-import { emit, getPreviewBytes, nextId, now } from './context';
+import { emit, getMessageLogRate, getPreviewBytes, nextId, now } from './context';
+import { admit, countMessage, createGate, settle, type SourceGate } from './gate';
 import { bag, nativeGetter, read } from './dom';
 import { isEventStream } from './fetch-headers';
 import {
@@ -54,6 +55,8 @@ interface Tracked {
   delayed: { due: number; send: () => void }[];
   /** Last event id seen (kept for a fault's reconnect). */
   lastEventId: string;
+  /** The message log rate of this connection (gate.ts). */
+  gate: SourceGate;
 }
 
 /**
@@ -119,6 +122,7 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
       intercept(es as EventSource, t, event, type, data);
       return;
     }
+    settle(t.gate);
     if (type === 'open') {
       t.readyState = 1;
       emit({ kind: 'es:open', t: at, id: t.id });
@@ -141,6 +145,10 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
     const text = typeof data === 'string' ? data : '';
     const lastEventId = read(get.lastEventId, event);
     if (typeof lastEventId === 'string') t.lastEventId = lastEventId;
+    if (!admit(t.gate, at, getMessageLogRate())) {
+      countMessage(t.gate, at, utf8Length(text), t.lastEventId);
+      return;
+    }
     emit({
       kind: 'es:message',
       t: at,
@@ -168,6 +176,17 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
       emu: null,
       delayed: [],
       lastEventId: '',
+      gate: createGate((g) =>
+        emit({
+          kind: 'es:message-summary',
+          t: g.last,
+          id,
+          count: g.count,
+          since: g.since,
+          bytes: g.bytes,
+          lastEventId: slice(g.lastEventId, 0, LIMITS.maxName),
+        }),
+      ),
     };
     wmSet(tracked, es, t);
     byId[id] = es;
@@ -275,6 +294,7 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
   function emuError(es: EventSource, t: Tracked, rs: ReadyState): void {
     const emu = t.emu as Emulation;
     emu.readyState = rs;
+    settle(t.gate);
     const at = now();
     if (rs === 0) t.reconnects++;
     emit({ kind: 'es:error', t: at, id: t.id, readyState: rs, reconnects: t.reconnects });
@@ -338,6 +358,7 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
           }
           emu.readyState = 1;
           t.readyState = 1;
+          settle(t.gate);
           const at = now();
           emit({ kind: 'es:open', t: at, id: t.id });
           emit({ kind: 'es:state', t: at, id: t.id, readyState: 1 });
@@ -361,7 +382,8 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
       if (event.lastEventId !== undefined) emu.lastEventId = event.lastEventId;
       t.lastEventId = emu.lastEventId;
       const at = now();
-      emit({
+      if (!admit(t.gate, at, getMessageLogRate())) countMessage(t.gate, at, utf8Length(event.data), emu.lastEventId);
+      else emit({
         kind: 'es:message',
         t: at,
         id: t.id,
@@ -441,6 +463,7 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
           t.emu.abort = null;
           if (a) apply(abortNow, a, []);
         }
+        settle(t.gate);
         const at = now();
         emit({ kind: 'es:close', t: at, id: t.id });
         if (t.readyState !== 2) emit({ kind: 'es:state', t: at, id: t.id, readyState: 2 });

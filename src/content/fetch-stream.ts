@@ -14,7 +14,8 @@
  * (pipeTo/pipeThrough) is seen by that garbage-collection path only.
  */
 import { LIMITS } from '../shared/constants';
-import { emit, getPreviewBytes, nextId, now } from './context';
+import { emit, getMessageLogRate, getPreviewBytes, nextId, now } from './context';
+import { admit, countMessage, createGate, settle } from './gate';
 import { nativeGetter, read } from './dom';
 import { activeFaults, announce, delayOf, holdBack, isHolding, markApplied, onFaultsChanged, refuseFetch, takeOneShots, type ActiveFault } from './faults';
 import { safely } from './guard';
@@ -148,10 +149,23 @@ export function installFetch(win: Window & typeof globalThis): void {
         observe(apply(readerCancel, reader, []) as Promise<void>, noop, noop);
       },
     };
+    const gate = createGate((g) =>
+      emit({
+        kind: 'fetch:message-summary',
+        t: g.last,
+        id,
+        count: g.count,
+        since: g.since,
+        bytes: g.bytes,
+        lastEventId: slice(g.lastEventId, 0, LIMITS.maxName),
+      }),
+    );
     const sse = createSseStream((event) => {
+      const at = now();
+      if (!admit(gate, at, getMessageLogRate())) return countMessage(gate, at, utf8Length(event.data), event.lastEventId);
       emit({
         kind: 'fetch:message',
-        t: now(),
+        t: at,
         id,
         type: slice(event.type, 0, LIMITS.maxName),
         preview: textPreview(event.data, getPreviewBytes()),
@@ -163,6 +177,7 @@ export function installFetch(win: Window & typeof globalThis): void {
       if (stream.ended) return;
       stream.ended = true;
       delete byId[id];
+      settle(gate);
       emit({ kind: 'fetch:end', t: now(), id, reason });
     }
     const pageBody = read(get.body, response);

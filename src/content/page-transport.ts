@@ -10,7 +10,9 @@
 import { PAGE_EVENT_TYPE, RELAY_EVENT_TYPE } from '../shared/constants';
 import type { PageEvent } from '../shared/protocol';
 import { createBatcher, type Batcher } from './batcher';
-import { setPreviewBytes } from './context';
+import { setMessageLogRate, setPreviewBytes } from './context';
+import { drainGates, setGateWake } from './gate';
+import { safely } from './guard';
 import { bag, nativeGetter, read } from './dom';
 import { encodeBatch } from './encode';
 import { apply, dateNow, getOwnPropertyDescriptor, isObjectLike } from './natives';
@@ -44,7 +46,9 @@ export function createPageTransport(
     schedule: (flush) => apply(queueMicrotask, win, [flush]),
     setTimer: (flush, ms) => apply(setTimeout, win, [flush, ms]),
     now: dateNow,
+    beforeFlush: () => safely('summaries', drainGates),
   });
+  setGateWake(() => batcher.wake());
 
   apply(addEventListener, win, [
     RELAY_EVENT_TYPE,
@@ -57,6 +61,8 @@ export function createPageTransport(
         if (getOwnPropertyDescriptor(config, 'kind')?.value !== 'config') return;
         const preview = getOwnPropertyDescriptor(config, 'previewBytes')?.value;
         if (typeof preview === 'number') setPreviewBytes(preview);
+        const rate = getOwnPropertyDescriptor(config, 'messageLogRate')?.value;
+        if (typeof rate === 'number') setMessageLogRate(rate);
         onConfig?.(config);
         batcher.setReady();
       } catch {

@@ -37,4 +37,12 @@ export const LIMITS = {
   maxHeaderValue: 1024,
   maxHeaders: 32,
   maxMessage: 1024,
+  /**
+   * Messages logged one by one per second per connection or channel, by
+   * default (the `messageLogRate` setting; 0 logs every message). Messages
+   * over the rate are counted, not dropped: the page sends one summary
+   * (`es:message-summary` etc.) for them, and every counter stays exact.
+   */
+  defaultMessageLogRate: 200,
+  maxMessageLogRate: 1_000_000,
 } as const;

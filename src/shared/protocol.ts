@@ -50,12 +50,35 @@ const messageFields = {
   lastEventId: str(LIMITS.maxName),
 };
 
+/**
+ * Messages of one source over the message log rate (the `messageLogRate`
+ * setting), counted instead of logged one by one; sent at most one batch
+ * interval after the first of them, and before the next message of the same
+ * source that is logged. `t` is the time of the last of them.
+ */
+const summaryFields = {
+  ...base,
+  id,
+  /** How many messages (at least 1). */
+  count: v.pipe(count, v.minValue(1)),
+  /** Time of the first of them. */
+  since: time,
+};
+const messageSummaryFields = {
+  ...summaryFields,
+  /** Their data in UTF-8 bytes, summed. */
+  bytes: count,
+  /** The last event id after the last of them. */
+  lastEventId: str(LIMITS.maxName),
+};
+
 export const PageEventSchema = v.variant('kind', [
   // EventSource
   v.object({ kind: v.literal('es:create'), ...base, id, url: str(LIMITS.maxUrl), withCredentials: v.boolean() }),
   v.object({ kind: v.literal('es:state'), ...base, id, readyState }),
   v.object({ kind: v.literal('es:open'), ...base, id }),
   v.object({ kind: v.literal('es:message'), ...messageFields }),
+  v.object({ kind: v.literal('es:message-summary'), ...messageSummaryFields }),
   v.object({
     kind: v.literal('es:error'),
     ...base,
@@ -76,11 +99,15 @@ export const PageEventSchema = v.variant('kind', [
     headers,
   }),
   v.object({ kind: v.literal('fetch:message'), ...messageFields }),
+  v.object({ kind: v.literal('fetch:message-summary'), ...messageSummaryFields }),
   v.object({ kind: v.literal('fetch:end'), ...base, id, reason: v.picklist(['done', 'error', 'abort']) }),
   // BroadcastChannel
   v.object({ kind: v.literal('bc:create'), ...base, id, name: str(LIMITS.maxName) }),
   v.object({ kind: v.literal('bc:post'), ...base, id, size: count, preview: str(LIMITS.maxPreview) }),
   v.object({ kind: v.literal('bc:receive'), ...base, id, size: count, preview: str(LIMITS.maxPreview) }),
+  /** BroadcastChannel messages over the rate: counted, their data not read (reading a received one would deserialize it). */
+  v.object({ kind: v.literal('bc:post-summary'), ...summaryFields }),
+  v.object({ kind: v.literal('bc:receive-summary'), ...summaryFields }),
   v.object({ kind: v.literal('bc:messageerror'), ...base, id }),
   v.object({ kind: v.literal('bc:close'), ...base, id }),
   // Web Locks
@@ -299,6 +326,8 @@ export function parseRelayAck(raw: unknown): RelayAck | null {
 export interface PageConfig {
   kind: 'config';
   previewBytes: number;
+  /** Messages logged one by one per second per source (Settings.messageLogRate); absent: the default. */
+  messageLogRate?: number;
   /**
    * Faults a person asked for in the panel that apply to this document
    * (docs/faults.md). Absent or empty: nothing is injected.
@@ -461,6 +490,7 @@ export function parseRelayFaultHit(raw: unknown): RelayFaultHit | null {
 const PageConfigSchema = v.object({
   kind: v.literal('config'),
   previewBytes: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(LIMITS.maxPreview)),
+  messageLogRate: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(LIMITS.maxMessageLogRate))),
   faults: v.optional(v.pipe(v.array(PageFaultSchema), v.maxLength(64))),
 });
 
@@ -650,12 +680,19 @@ export interface Settings {
   previewBytes: number;
   /** Log entries the worker keeps (oldest evicted first). */
   logEntries: number;
+  /**
+   * Messages (SSE messages, BroadcastChannel posts and receipts) logged one
+   * by one, per second per connection or channel, in bursts of up to as
+   * many; the others are counted in a summary entry. 0: every message.
+   */
+  messageLogRate: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   projectKeyRules: { queryParams: ['projectId', 'project_id', 'project'], namePattern: '^(chat|sse|project)[-:_](.+)$', nameGroup: 2 },
   previewBytes: LIMITS.defaultPreview,
   logEntries: 100_000,
+  messageLogRate: LIMITS.defaultMessageLogRate,
 };
 
 const SettingsPatchSchema = v.object({
@@ -678,6 +715,7 @@ const SettingsPatchSchema = v.object({
   ),
   previewBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(LIMITS.maxPreview))),
   logEntries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(1_000_000))),
+  messageLogRate: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(LIMITS.maxMessageLogRate))),
 });
 
 export type SettingsPatch = v.InferOutput<typeof SettingsPatchSchema>;
@@ -758,6 +796,9 @@ export interface LogEntry {
   status?: number;
   /** Short description (e.g. lock mode, role, header summary). */
   info?: string;
+  /** Summary entries (`*-summary`): how many messages, and the time of the first of them (`t` is the last's). */
+  count?: number;
+  since?: number;
 }
 
 // ---------------------------------------------------------------------------

@@ -17,8 +17,12 @@ export interface ExtensionFixtures {
   worker: Worker;
   extensionId: string;
   server: TestServer;
+  /** An extension page (the panel page, no tab) for runtime.sendMessage requests. */
+  extPage: () => Promise<Page>;
   /** The snapshot, asked with runtime.sendMessage({ kind: 'snapshot:get' }) from an extension page. */
   snapshot: () => Promise<Snapshot>;
+  /** Change settings as the panel does (`settings:set`); throws on the worker's error. Pages opened afterwards get them at once. */
+  setSettings: (patch: Record<string, unknown>) => Promise<void>;
   /** The tab id Chrome gave a page. */
   tabIdOf: (page: Page) => Promise<number>;
   /** Open the real DevTools "SSE Connections" panel of a page's tab. */
@@ -49,15 +53,27 @@ export const test = base.extend<ExtensionFixtures>({
   extensionId: async ({ worker }, use) => {
     await use(new URL(worker.url()).host);
   },
-  snapshot: async ({ context, extensionId, worker }, use) => {
+  extPage: async ({ context, extensionId, worker }, use) => {
     void worker;
-    let extPage: Page | null = null;
+    let page: Page | null = null;
     await use(async () => {
-      if (!extPage || extPage.isClosed()) {
-        extPage = await context.newPage();
-        await extPage.goto(`chrome-extension://${extensionId}/src/panel/panel.html?tabId=0`);
+      if (!page || page.isClosed()) {
+        page = await context.newPage();
+        await page.goto(`chrome-extension://${extensionId}/src/panel/panel.html?tabId=0`);
       }
-      return extPage.evaluate(() => chrome.runtime.sendMessage({ kind: 'snapshot:get' })) as Promise<Snapshot>;
+      return page;
+    });
+  },
+  snapshot: async ({ extPage }, use) => {
+    await use(async () => (await extPage()).evaluate(() => chrome.runtime.sendMessage({ kind: 'snapshot:get' })) as Promise<Snapshot>);
+  },
+  setSettings: async ({ extPage }, use) => {
+    await use(async (patch) => {
+      const answer = (await (await extPage()).evaluate((settings) => chrome.runtime.sendMessage({ kind: 'settings:set', settings }), patch)) as {
+        ok?: boolean;
+        error?: string;
+      };
+      if (answer?.ok !== true) throw new Error(`settings:set refused: ${answer?.error ?? JSON.stringify(answer)}`);
     });
   },
   tabIdOf: async ({ worker }, use) => {

@@ -19,6 +19,8 @@ export function EventDetail({ entry }: { entry: LogEntry | null }) {
   if (entry.status !== undefined) fields.push(['HTTP status', String(entry.status)]);
   if (entry.readyState !== undefined) fields.push(['readyState', String(entry.readyState)]);
   if (entry.info !== undefined) fields.push(['Details', entry.info]);
+  if (entry.count !== undefined) fields.push(['Messages', entry.count.toLocaleString('en-US')]);
+  if (entry.since !== undefined) fields.push(['First of them', formatTime(entry.since)]);
   if (entry.ref) fields.push(['Id', entry.ref]);
   fields.push(['Sequence', String(entry.seq)]);
   return (

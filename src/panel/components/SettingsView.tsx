@@ -56,6 +56,12 @@ export function SettingsView() {
       <h2>Capture</h2>
       {field('previewBytes', 'Preview size (characters)', 'How much of each message’s data the page script keeps (0–65536).', true)}
       {field('logEntries', 'Log entries kept', 'Events the extension keeps; the oldest go first (1000–1000000).', true)}
+      {field(
+        'messageLogRate',
+        'Message log rate (per second)',
+        'SSE messages and BroadcastChannel posts and receipts logged one by one, per second per connection or channel (bursts of up to as many at once). Messages over it are counted in one summary entry; counts and bytes stay exact. 0 logs every message, at a cost to pages that receive thousands a second.',
+        true,
+      )}
       <h2>Server view</h2>
       <p class="muted">Per project, in the Project view (“Server view settings”): the server’s monitoring URL and where the user id comes from. Kept by the panel in browser.storage.sync.</p>
       <div class="field">

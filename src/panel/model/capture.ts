@@ -107,6 +107,9 @@ const Entry = v.object({
   readyState: v.optional(v.pipe(int, v.maxValue(2))),
   status: v.optional(v.pipe(int, v.maxValue(999))),
   info: v.optional(str(LIMITS.maxMessage * 4)),
+  // Summary entries (message log rate).
+  count: v.optional(int),
+  since: v.optional(time),
 });
 
 /**

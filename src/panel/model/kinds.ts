@@ -2,10 +2,10 @@
 import type { LogKind } from '../../shared/protocol';
 
 export const ALL_KINDS: readonly LogKind[] = [
-  'es:create', 'es:state', 'es:open', 'es:message', 'es:error', 'es:close',
-  'fetch:open', 'fetch:message', 'fetch:end',
+  'es:create', 'es:state', 'es:open', 'es:message', 'es:message-summary', 'es:error', 'es:close',
+  'fetch:open', 'fetch:message', 'fetch:message-summary', 'fetch:end',
   'net:response',
-  'bc:create', 'bc:post', 'bc:receive', 'bc:messageerror', 'bc:close',
+  'bc:create', 'bc:post', 'bc:post-summary', 'bc:receive', 'bc:receive-summary', 'bc:messageerror', 'bc:close',
   'lock:request', 'lock:granted', 'lock:unavailable', 'lock:released', 'lock:aborted',
   'hook:role', 'wrapper:error', 'doc:gone',
 ];
@@ -17,7 +17,7 @@ export interface KindGroup {
 }
 
 export const KIND_GROUPS: readonly KindGroup[] = [
-  { id: 'messages', label: 'SSE messages', kinds: ['es:message', 'fetch:message'] },
+  { id: 'messages', label: 'SSE messages', kinds: ['es:message', 'es:message-summary', 'fetch:message', 'fetch:message-summary'] },
   { id: 'sse', label: 'SSE (all)', kinds: ALL_KINDS.filter((k) => k.startsWith('es:') || k.startsWith('fetch:')) },
   { id: 'net', label: 'HTTP responses', kinds: ['net:response'] },
   { id: 'bc', label: 'BroadcastChannel', kinds: ALL_KINDS.filter((k) => k.startsWith('bc:')) },

@@ -7,6 +7,7 @@ export interface SettingsFields {
   nameGroup: string;
   previewBytes: string;
   logEntries: string;
+  messageLogRate: string;
 }
 
 export function fieldsOf(s: Settings): SettingsFields {
@@ -16,6 +17,7 @@ export function fieldsOf(s: Settings): SettingsFields {
     nameGroup: String(s.projectKeyRules.nameGroup),
     previewBytes: String(s.previewBytes),
     logEntries: String(s.logEntries),
+    messageLogRate: String(s.messageLogRate),
   };
 }
 
@@ -42,7 +44,12 @@ export function patchOf(f: SettingsFields): { ok: true; patch: Settings } | { ok
   if (typeof previewBytes === 'string') return { ok: false, error: previewBytes };
   const logEntries = integer('Log entries', f.logEntries);
   if (typeof logEntries === 'string') return { ok: false, error: logEntries };
-  return { ok: true, patch: { projectKeyRules: { queryParams, namePattern: f.namePattern, nameGroup }, previewBytes, logEntries } };
+  const messageLogRate = integer('Message log rate', f.messageLogRate);
+  if (typeof messageLogRate === 'string') return { ok: false, error: messageLogRate };
+  return {
+    ok: true,
+    patch: { projectKeyRules: { queryParams, namePattern: f.namePattern, nameGroup }, previewBytes, logEntries, messageLogRate },
+  };
 }
 
 /** What the worker answered to `settings:set`, checked (it crosses a boundary). */

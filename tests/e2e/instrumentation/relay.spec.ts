@@ -2,6 +2,7 @@
  * The path from page to worker under stress: a worker that stops mid-stream,
  * and a page that produces more events at once than its queue holds.
  */
+import type { LogEntry } from '../../../src/shared/protocol';
 import { test as base, expect } from '../fixtures';
 import { startInstrumentationServer, type InstrumentationServer } from './server';
 
@@ -28,8 +29,9 @@ test('events keep flowing, none lost or doubled, when the worker is stopped mid-
   await expect.poll(countInSnapshot).toBe(seenByPage);
 });
 
-test('a flood larger than the page queue drops the oldest events and says how many', async ({ context, worker, snapshot, iserver }) => {
+test('a flood larger than the page queue drops the oldest events and says how many (every message logged)', async ({ context, worker, snapshot, setSettings, iserver }) => {
   void worker;
+  await setSettings({ messageLogRate: 0 });
   const page = await context.newPage();
   await page.goto(`${iserver.url}/instrumentation/flood.html`);
   await expect.poll(async () => (await snapshot()).channels.some((c) => c.name === 'flood')).toBe(true);
@@ -41,6 +43,31 @@ test('a flood larger than the page queue drops the oldest events and says how ma
       return { posted: s.channels.find((c) => c.name === 'flood')?.posted, dropped: s.stats.droppedByPage - before };
     })
     .toEqual({ posted: 10000, dropped: 5000 });
+});
+
+test('at the default message log rate, the same flood is counted exactly and nothing is dropped', async ({ context, worker, snapshot, iserver }) => {
+  const page = await context.newPage();
+  await page.goto(`${iserver.url}/instrumentation/flood.html`);
+  await expect.poll(async () => (await snapshot()).channels.some((c) => c.name === 'flood')).toBe(true);
+  const before = await snapshot();
+  expect(await page.evaluate(() => (window as unknown as { flood: () => number }).flood())).toBe(15000);
+  await expect.poll(async () => (await snapshot()).channels.find((c) => c.name === 'flood')?.posted).toBe(15000);
+  const after = await snapshot();
+  expect(after.stats.droppedByPage).toBe(before.stats.droppedByPage);
+  const channel = after.channels.find((c) => c.name === 'flood')!;
+  const entries = await worker.evaluate(
+    (ref) => (globalThis as unknown as { __sseConnections: { state: { log: LogEntry[] } } }).__sseConnections.state.log.filter((e) => e.ref === ref),
+    channel.id,
+  );
+  const posts = entries.filter((e) => e.kind === 'bc:post');
+  const summaries = entries.filter((e) => e.kind === 'bc:post-summary');
+  // The first 200 (a full bucket) one by one, in order; the rest in summaries that add up.
+  expect(posts.length).toBeGreaterThanOrEqual(200);
+  expect(posts.length).toBeLessThan(1000);
+  expect(posts.slice(0, 200).map((e) => e.preview)).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
+  expect(summaries.length).toBeGreaterThan(0);
+  expect(posts.length + summaries.reduce((n, e) => n + (e.count ?? 0), 0)).toBe(15000);
+  expect(summaries[0]!.info).toMatch(/^[\d,]+ posts over [\d.]+ s, not logged one by one/);
 });
 
 test('a stream of one event per task makes far fewer extension messages than events', async ({ context, worker, snapshot, iserver }) => {

@@ -291,3 +291,45 @@ describe('events of one batch', () => {
     expect(s.locks.get(entityId(1, a.docId, 2))!.state).toBe('released');
   });
 });
+
+describe('message summaries (message log rate)', () => {
+  it('add their count and bytes to the connection and log one entry that says so', () => {
+    const a = tab(1);
+    const s = run([
+      a.hello,
+      a.events(T0, ...openEs(1, sseUrl('p1'))),
+      a.events(T0 + 10, { kind: 'es:message', t: T0 + 10, id: 1, type: 'message', preview: 'x', size: 1, lastEventId: '1' }),
+      a.events(T0 + 600, { kind: 'es:message-summary', t: T0 + 530, id: 1, count: 1234, since: T0 + 11, bytes: 246_800, lastEventId: '1235' }),
+    ]);
+    const c = s.connections.get(entityId(1, a.docId, 1))!;
+    expect(c).toMatchObject({ messageCount: 1235, bytes: 246_801, lastEventId: '1235' });
+    const entry = s.log[s.log.length - 1]!;
+    expect(entry).toMatchObject({ kind: 'es:message-summary', t: T0 + 530, since: T0 + 11, count: 1234, size: 246_800, lastEventId: '1235', ref: c.id });
+    expect(entry.info).toBe('1,234 messages over 0.52 s, not logged one by one (message log rate)');
+    expect(buildSnapshot(s).connections[0]).toMatchObject({ messageCount: 1235, bytes: 246_801 });
+  });
+
+  it('add posts and receipts to the channel', () => {
+    const a = tab(1);
+    const s = run([
+      a.hello,
+      a.events(T0, channel(2, 'chat-p')),
+      a.events(T0 + 5, { kind: 'bc:post', t: T0 + 5, id: 2, size: 1, preview: '1' }),
+      a.events(T0 + 50, { kind: 'bc:post-summary', t: T0 + 40, id: 2, count: 99, since: T0 + 6 }),
+      a.events(T0 + 60, { kind: 'bc:receive-summary', t: T0 + 60, id: 2, count: 1, since: T0 + 60 }),
+    ]);
+    const ch = [...s.channels.values()][0]!;
+    expect(ch).toMatchObject({ posted: 100, received: 1 });
+    expect(s.log.slice(-2).map((e) => e.info)).toEqual([
+      '99 posts over 0.03 s, not logged one by one (message log rate)',
+      '1 receipt over 0.00 s, not logged one by one (message log rate)',
+    ]);
+  });
+
+  it('of an unknown connection are orphans, as any event would be', () => {
+    const a = tab(1);
+    const s = run([a.hello, a.events(T0, { kind: 'es:message-summary', t: T0, id: 9, count: 5, since: T0, bytes: 5, lastEventId: '' })]);
+    expect(s.connections.size).toBe(0);
+    expect(s.log.some((e) => e.kind === 'es:message-summary')).toBe(false);
+  });
+});

@@ -94,7 +94,7 @@ describe('settings form', () => {
 describe('kind filter values', () => {
   it('maps groups and single kinds', () => {
     expect(kindsOf('')).toBeNull();
-    expect([...(kindsOf('messages') ?? [])]).toEqual(['es:message', 'fetch:message']);
+    expect([...(kindsOf('messages') ?? [])]).toEqual(['es:message', 'es:message-summary', 'fetch:message', 'fetch:message-summary']);
     expect([...(kindsOf('bc:post') ?? [])]).toEqual(['bc:post']);
     expect(kindsOf('nonsense')).toBeNull();
   });

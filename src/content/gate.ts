@@ -1,0 +1,125 @@
+/**
+ * The message log rate: which messages of a source (an EventSource, a fetch
+ * stream, or one direction of a BroadcastChannel) are logged one by one, and
+ * a count of the others.
+ *
+ * A token bucket per source holds up to `rate` tokens and refills at `rate`
+ * per second. A message that finds a token is logged; one that does not is
+ * counted (times, bytes, last event id) and nothing else is done with it: no
+ * preview, no encoding, no transport. What was counted goes out as one
+ * summary event, before the next logged message or state change of the same
+ * source (so the log keeps the order), or when the page's batch is flushed
+ * (at most one batch interval later). Rate 0 logs every message.
+ *
+ * Why: a logged message costs its page a preview, an encoding and a share
+ * of the transport, and the worker a validation, a log entry and storage.
+ * At thousands of messages a second that is what a page feels
+ * (docs/benchmarks.md); counting one costs a few comparisons. Every counter
+ * (messages and bytes per connection, posts and receipts per channel) stays
+ * exact either way.
+ *
+ * Pure: no browser API, so it is unit-tested in Node. Own arrays are written
+ * by index only (no page-patchable Array.prototype method is involved).
+ */
+
+export interface SourceGate {
+  /** Tokens left (NaN until the first message: a full bucket). */
+  tokens: number;
+  /** When the tokens were last refilled (ms). */
+  at: number;
+  /** Messages counted since the last summary, and their totals. */
+  count: number;
+  bytes: number;
+  since: number;
+  last: number;
+  lastEventId: string;
+  /** In the list of gates drained at the next flush. */
+  listed: boolean;
+  /** Send this gate's summary (builds the page event from the fields above). */
+  readonly send: (gate: SourceGate) => void;
+}
+
+export function createGate(send: (gate: SourceGate) => void): SourceGate {
+  return { tokens: NaN, at: 0, count: 0, bytes: 0, since: 0, last: 0, lastEventId: '', listed: false, send };
+}
+
+/** Gates with a summary to send. */
+const listed: (SourceGate | null)[] = [];
+let listedCount = 0;
+let wake: () => void = () => undefined;
+
+/** What to call when a summary starts pending (the batcher schedules a flush). */
+export function setGateWake(fn: () => void): void {
+  wake = fn;
+}
+
+/** Send the gate's pending summary now, if it has one. */
+export function settle(gate: SourceGate): void {
+  if (gate.count === 0) return;
+  gate.send(gate);
+  gate.count = 0;
+  gate.bytes = 0;
+}
+
+/**
+ * Whether the message at time `t` is logged one by one at `rate` per second
+ * (0: always). When it is, the source's pending summary is sent first.
+ */
+export function admit(gate: SourceGate, t: number, rate: number): boolean {
+  if (rate <= 0) {
+    settle(gate);
+    return true;
+  }
+  let tokens = gate.tokens;
+  if (tokens !== tokens) tokens = rate;
+  else if (t > gate.at) {
+    tokens += ((t - gate.at) * rate) / 1000;
+    if (tokens > rate) tokens = rate;
+  } else if (tokens > rate) tokens = rate; // the rate went down
+  gate.at = t;
+  if (tokens >= 1) {
+    gate.tokens = tokens - 1;
+    settle(gate);
+    return true;
+  }
+  gate.tokens = tokens;
+  return false;
+}
+
+/** Count a message that `admit` turned down. */
+export function countMessage(gate: SourceGate, t: number, bytes: number, lastEventId: string): void {
+  if (gate.count === 0) {
+    gate.since = t;
+    if (!gate.listed) {
+      gate.listed = true;
+      listed[listedCount++] = gate;
+      wake();
+    }
+  }
+  gate.count++;
+  gate.bytes += bytes;
+  gate.last = t;
+  gate.lastEventId = lastEventId;
+}
+
+/** Send every pending summary (before a batch is flushed). */
+export function drainGates(): void {
+  // A summary sent here may not list another gate (send only emits), so the
+  // loop sees a fixed list.
+  const n = listedCount;
+  listedCount = 0;
+  for (let i = 0; i < n; i++) {
+    const gate = listed[i];
+    listed[i] = null;
+    if (!gate) continue;
+    gate.listed = false;
+    settle(gate);
+  }
+}
+
+/** Tests only. */
+export function resetGatesForTests(): void {
+  for (let i = 0; i < listedCount; i++) listed[i] = null;
+  listedCount = 0;
+  wake = () => undefined;
+}
