@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extensionWorker, launchChromium } from '../tests/e2e/support/chromium';
+import { extensionWorker, launchChromium, setExtensionSettings } from '../tests/e2e/support/chromium';
 import { Cdp } from '../tests/e2e/support/cdp';
 import { startTestServer } from '../tests/e2e/support/server';
 import { log, median, round, type Row } from './lib';
@@ -42,6 +42,8 @@ async function once(serverUrl: string, total: number): Promise<Sample> {
   try {
     const { context } = browser;
     const worker = await extensionWorker(context);
+    // Every event through the whole path: no message log rate.
+    await setExtensionSettings(context, worker, { messageLogRate: 0 });
     const stats = () => workerStats(worker);
     const page = await context.newPage();
     await page.goto(`${serverUrl}/ingest.html`);

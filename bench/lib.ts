@@ -25,17 +25,17 @@ export interface Row {
   note?: string;
 }
 
-/** Run `a` and `b` alternately `runs` times each (a, b, a, b, ...): both see the same machine noise. */
-export async function alternate<T>(runs: number, a: () => Promise<T>, b: () => Promise<T>): Promise<{ a: T[]; b: T[] }> {
-  const out = { a: [] as T[], b: [] as T[] };
+/**
+ * Run each of `variants` once per round, `runs` rounds, starting each round
+ * one variant further (a b c, b c a, c a b, ...): all see the same machine
+ * noise and none always runs first. Results per variant, in run order.
+ */
+export async function rotate<T>(runs: number, variants: readonly (() => Promise<T>)[]): Promise<T[][]> {
+  const out: T[][] = variants.map(() => []);
   for (let i = 0; i < runs; i++) {
-    // Swap who goes first every other round, so neither always runs warm.
-    if (i % 2 === 0) {
-      out.a.push(await a());
-      out.b.push(await b());
-    } else {
-      out.b.push(await b());
-      out.a.push(await a());
+    for (let k = 0; k < variants.length; k++) {
+      const v = (k + i) % variants.length;
+      (out[v] as T[]).push(await (variants[v] as () => Promise<T>)());
     }
   }
   return out;

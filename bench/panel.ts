@@ -15,7 +15,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extensionWorker, launchChromium } from '../tests/e2e/support/chromium';
+import { extensionWorker, launchChromium, setExtensionSettings } from '../tests/e2e/support/chromium';
 import { startTestServer } from '../tests/e2e/support/server';
 import { log, median, round, type Row } from './lib';
 
@@ -67,6 +67,8 @@ async function once(serverUrl: string, events: number): Promise<Sample> {
   try {
     const { context } = browser;
     const worker = await extensionWorker(context);
+    // A log of 100,000 entries: every message logged (no message log rate).
+    await setExtensionSettings(context, worker, { messageLogRate: 0 });
     const extensionId = new URL(worker.url()).host;
     const producer = await context.newPage();
     await producer.goto(`${serverUrl}/ingest.html`);

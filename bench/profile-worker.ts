@@ -11,11 +11,13 @@
  * relay scenario instead (a leader tab relays SSE messages of ~200 B to a
  * follower tab over BroadcastChannel; default 20,000).
  * SSE_CONNECTIONS_DIST points it at another build; PROFILE=0 turns the
- * profiler off (for timings).
+ * profiler off (for timings); MESSAGE_LOG_RATE sets the message log rate
+ * (default: 0, every message, for ingest and direct; the default setting for
+ * relay).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extensionWorker, launchChromium } from '../tests/e2e/support/chromium';
+import { extensionWorker, launchChromium, setExtensionSettings } from '../tests/e2e/support/chromium';
 import { Cdp } from '../tests/e2e/support/cdp';
 import { startTestServer } from '../tests/e2e/support/server';
 import { workerStats } from './ingest';
@@ -40,6 +42,9 @@ const browser = await launchChromium({ cdp: true });
 try {
   const { context } = browser;
   const worker = await extensionWorker(context);
+  // The ingest and direct modes measure the whole log path: every message logged unless MESSAGE_LOG_RATE says otherwise.
+  const rate = process.env.MESSAGE_LOG_RATE ?? (relay ? undefined : '0');
+  if (rate !== undefined) await setExtensionSettings(context, worker, { messageLogRate: Number(rate) });
   const stats = () => workerStats(worker);
   const page = await context.newPage();
   await page.goto(`${server.url}/ingest.html`);

@@ -5,7 +5,7 @@
  */
 import { test as base, expect, type Page, type Worker, type BrowserContext } from '@playwright/test';
 import type { Snapshot } from '../../src/shared/protocol';
-import { extensionWorker, launchChromium, type Launched } from './support/chromium';
+import { extensionWorker, launchChromium, setExtensionSettings, type Launched } from './support/chromium';
 import { openPanel, type PanelHandle } from './support/devtools';
 import { startTestServer, type TestServer } from './support/server';
 
@@ -67,14 +67,8 @@ export const test = base.extend<ExtensionFixtures>({
   snapshot: async ({ extPage }, use) => {
     await use(async () => (await extPage()).evaluate(() => chrome.runtime.sendMessage({ kind: 'snapshot:get' })) as Promise<Snapshot>);
   },
-  setSettings: async ({ extPage }, use) => {
-    await use(async (patch) => {
-      const answer = (await (await extPage()).evaluate((settings) => chrome.runtime.sendMessage({ kind: 'settings:set', settings }), patch)) as {
-        ok?: boolean;
-        error?: string;
-      };
-      if (answer?.ok !== true) throw new Error(`settings:set refused: ${answer?.error ?? JSON.stringify(answer)}`);
-    });
+  setSettings: async ({ context, worker }, use) => {
+    await use((patch) => setExtensionSettings(context, worker, patch));
   },
   tabIdOf: async ({ worker }, use) => {
     await use(async (page: Page) => {

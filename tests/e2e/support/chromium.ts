@@ -94,3 +94,21 @@ export async function extensionWorker(context: BrowserContext): Promise<Worker> 
   await worker.evaluate(() => 1);
   return worker;
 }
+
+/**
+ * Change the extension's settings as the panel does (`settings:set` from an
+ * extension page); throws with the worker's error. Relays get them at once.
+ */
+export async function setExtensionSettings(context: BrowserContext, worker: Worker, patch: Record<string, unknown>): Promise<void> {
+  const page = await context.newPage();
+  try {
+    await page.goto(`chrome-extension://${new URL(worker.url()).host}/src/panel/panel.html?tabId=0`);
+    const answer = (await page.evaluate((settings) => chrome.runtime.sendMessage({ kind: 'settings:set', settings }), patch)) as {
+      ok?: boolean;
+      error?: string;
+    } | null;
+    if (answer?.ok !== true) throw new Error(`settings:set refused: ${answer?.error ?? JSON.stringify(answer)}`);
+  } finally {
+    await page.close();
+  }
+}
