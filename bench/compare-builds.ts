@@ -3,9 +3,12 @@
  * without the extension and with one or more builds, interleaved in one run,
  * so a change is judged side by side on a noisy machine.
  *
- *   npx tsx bench/compare-builds.ts <dir A> [dir B ...] [--runs N] [--messages N]
+ *   npx tsx bench/compare-builds.ts <dir A> [dir B ...] [--runs N] [--messages N] [--settings JSON]
  *
- * (The older form `<dir A> <dir B> [runs] [messages]` still works.)
+ * `--messages 0` runs the micro pages only (1,000 BroadcastChannel posts,
+ * 1,000 Web Lock requests); `--settings '{"messageLogRate":0}'` sets the
+ * extension's settings in every build before the pages open. (The older form
+ * `<dir A> <dir B> [runs] [messages]` still works.)
  */
 import { startTestServer } from '../tests/e2e/support/server';
 import { median, round } from './lib';
@@ -15,11 +18,13 @@ const args = process.argv.slice(2);
 const dirs: string[] = [];
 let runs = 5;
 let count = 20_000;
+let settings: Record<string, unknown> | undefined;
 const numbers: number[] = [];
 for (let i = 0; i < args.length; i++) {
   const arg = args[i] as string;
   if (arg === '--runs') runs = Number(args[++i]);
   else if (arg === '--messages') count = Number(args[++i]);
+  else if (arg === '--settings') settings = JSON.parse(args[++i] ?? '{}') as Record<string, unknown>;
   else if (/^\d+$/.test(arg)) numbers.push(Number(arg));
   else dirs.push(arg);
 }
@@ -36,7 +41,7 @@ try {
     // Rotate the order so no variant always runs first.
     for (let k = 0; k < variants.length; k++) {
       const v = (k + i) % variants.length;
-      (samples[v] as Sample[]).push(await once(variants[v] as false | string, server.url, count));
+      (samples[v] as Sample[]).push(await once(variants[v] as false | string, server.url, count, settings));
     }
     process.stderr.write(`run ${i + 1}/${runs}\n`);
   }
@@ -53,7 +58,7 @@ const columns: [string, (s: Sample) => number][] = [
   ['CPU browser', (s) => cpuOf(s, 'browser')],
   ['CPU worker', (s) => cpuOf(s, 'extension renderer (worker)')],
 ];
-console.log(`medians of ${runs} runs, ${count} relayed messages; (×) = ratio to none`);
+console.log(`medians of ${runs} runs, ${count} relayed messages${settings ? `, settings ${JSON.stringify(settings)}` : ''}; (×) = ratio to none`);
 for (const [title, f] of columns) {
   const base = median((samples[0] as Sample[]).map(f));
   const cells = samples.map((list, v) => {

@@ -31,21 +31,27 @@ export async function once(extension: boolean | string, serverUrl: string, count
       const worker = await extensionWorker(context);
       if (settings) await setExtensionSettings(context, worker, settings);
     }
-    const follower = await context.newPage();
-    await follower.goto(`${serverUrl}/relay-follower.html?count=${count}`);
-    await follower.waitForFunction(() => (window as { ready?: boolean }).ready === true);
-    const leader = await context.newPage();
-    const cpuBefore = cpuByKind();
-    await leader.goto(`${serverUrl}/relay-leader.html?count=${count}`);
-    await follower.waitForFunction(() => typeof (window as { followerDone?: number }).followerDone === 'number', null, { timeout: 120_000, polling: 50 });
-    const relayCpu = cpuSpent(cpuBefore, cpuByKind());
-    const startedAt = await leader.evaluate(() => (window as unknown as { startedAt: number }).startedAt);
-    const doneAt = await follower.evaluate(() => (window as unknown as { followerDone: number }).followerDone);
+    let relayMs = 0;
+    let relayCpu: Record<string, number> = {};
+    // count 0: the micro pages only (bench/compare-builds.ts --messages 0).
+    if (count > 0) {
+      const follower = await context.newPage();
+      await follower.goto(`${serverUrl}/relay-follower.html?count=${count}`);
+      await follower.waitForFunction(() => (window as { ready?: boolean }).ready === true);
+      const leader = await context.newPage();
+      const cpuBefore = cpuByKind();
+      await leader.goto(`${serverUrl}/relay-leader.html?count=${count}`);
+      await follower.waitForFunction(() => typeof (window as { followerDone?: number }).followerDone === 'number', null, { timeout: 120_000, polling: 50 });
+      relayCpu = cpuSpent(cpuBefore, cpuByKind());
+      const startedAt = await leader.evaluate(() => (window as unknown as { startedAt: number }).startedAt);
+      const doneAt = await follower.evaluate(() => (window as unknown as { followerDone: number }).followerDone);
+      relayMs = doneAt - startedAt;
+    }
     const micro = await context.newPage();
     await micro.goto(`${serverUrl}/micro.html`);
     const bcMs = await micro.evaluate(() => (window as unknown as { bcPosts(n: number): Promise<number> }).bcPosts(1000));
     const locksMs = await micro.evaluate(() => (window as unknown as { locks(n: number): Promise<number> }).locks(1000));
-    return { relayMs: doneAt - startedAt, relayCpu, bcMs, locksMs };
+    return { relayMs, relayCpu, bcMs, locksMs };
   } finally {
     await browser.close();
   }
