@@ -69,3 +69,31 @@ describe('relay messages', () => {
     expect(tabIdFromPanelPort('sse-relay')).toBeNull();
   });
 });
+
+describe('message log rate in settings and page config', () => {
+  it('takes 0 (every message) up to the maximum, whole numbers only', async () => {
+    const { parseSettingsPatch, parsePageConfig } = await import('../../src/shared/protocol');
+    const { LIMITS } = await import('../../src/shared/constants');
+    expect(parseSettingsPatch({ messageLogRate: 0 })).toEqual({ ok: true, patch: { messageLogRate: 0 } });
+    expect(parseSettingsPatch({ messageLogRate: LIMITS.maxMessageLogRate }).ok).toBe(true);
+    expect(parseSettingsPatch({ messageLogRate: LIMITS.maxMessageLogRate + 1 }).ok).toBe(false);
+    expect(parseSettingsPatch({ messageLogRate: 1.5 }).ok).toBe(false);
+    expect(parseSettingsPatch({ messageLogRate: -1 })).toMatchObject({ ok: false, error: expect.stringContaining('messageLogRate') });
+    expect(parsePageConfig({ kind: 'config', previewBytes: 10, messageLogRate: 0 })).toEqual({ kind: 'config', previewBytes: 10, messageLogRate: 0 });
+    expect(parsePageConfig({ kind: 'config', previewBytes: 10, messageLogRate: -5 })).toBeNull();
+  });
+
+  it('summary page events are validated like any other (count ≥ 1, bounded strings)', async () => {
+    const { parsePageBatch } = await import('../../src/shared/protocol');
+    const batch = (events: unknown[]) => JSON.stringify({ source: 'sse-connections-page', v: 1, n: events.length, dropped: 0, events });
+    const ok = { kind: 'es:message-summary', t: 5, id: 1, count: 3, since: 1, bytes: 30, lastEventId: 'x' };
+    expect(parsePageBatch(batch([ok]))?.events).toEqual([ok]);
+    const bad = [
+      { ...ok, count: 0 },
+      { ...ok, lastEventId: 'x'.repeat(10_000) },
+      { kind: 'bc:post-summary', t: 5, id: 1, since: 1 },
+      { kind: 'bc:receive-summary', t: 5, id: 1, count: 2, since: -1 },
+    ];
+    expect(parsePageBatch(batch(bad))).toMatchObject({ events: [], invalid: 4 });
+  });
+});

@@ -83,6 +83,8 @@ describe('settings form', () => {
     expect(patchOf({ ...f, namePattern: '(' })).toMatchObject({ ok: false });
     expect(patchOf({ ...f, previewBytes: '1.5' })).toEqual({ ok: false, error: 'Preview size: enter a whole number' });
     expect(patchOf({ ...f, queryParams: ' a, ,b ' })).toMatchObject({ ok: true, patch: { projectKeyRules: { queryParams: ['a', 'b'] } } });
+    expect(patchOf({ ...f, messageLogRate: '-1' })).toEqual({ ok: false, error: 'Message log rate: enter a whole number' });
+    expect(patchOf({ ...f, messageLogRate: '0' })).toMatchObject({ ok: true, patch: { messageLogRate: 0 } });
   });
   it('reads the worker’s answer, including its error', () => {
     expect(readSetAnswer({ ok: false, error: 'logEntries: Invalid value' })).toEqual({ ok: false, error: 'logEntries: Invalid value' });
