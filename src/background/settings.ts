@@ -3,10 +3,11 @@
  * every relay (the page script's preview length and message log rate).
  */
 import browser from 'webextension-polyfill';
+import { SETTINGS_KEY } from '../shared/constants';
 import { DEFAULT_SETTINGS, parseSettingsPatch, type Settings } from '../shared/protocol';
 import type { Store } from './store';
 
-const KEY = 'sync:settings';
+const KEY = SETTINGS_KEY;
 
 export function mergeSettings(base: Settings, patch: Partial<Settings>): Settings {
   return {

@@ -9,7 +9,13 @@ import { dateNow } from './natives';
 let sink: (event: PageEvent) => void = () => undefined;
 let lastId = 0;
 let previewBytes: number = LIMITS.defaultPreview;
-let messageLogRate: number = LIMITS.defaultMessageLogRate;
+/**
+ * 0 (every message logged) until the relay tells the user's setting: it
+ * does within milliseconds of the page's start (from storage, then from the
+ * worker), and a message the user asked to see is never summarised for want
+ * of knowing; the page queue bounds what that costs.
+ */
+let messageLogRate = 0;
 
 export function setSink(fn: (event: PageEvent) => void): void {
   sink = fn;

@@ -19,12 +19,18 @@
  *   a short delay, hello goes first, then every unacknowledged batch again;
  *   the worker drops numbers it already applied. The buffer is bounded: the
  *   oldest batches go first, and those never sent are counted in `dropped`.
+ * - Until the worker's config arrives (the port opens late, on purpose), the
+ *   page gets one built from the settings in storage (`loadSettings`), so a
+ *   page that floods before its first batch reaches the worker already logs
+ *   at the user's message log rate and preview length.
  * - Nothing here throws to its caller.
  */
 import {
+  DEFAULT_SETTINGS,
   LIMITS,
   PAGE_PING,
   parsePageConfig,
+  parseSettingsPatch,
   parsePageFaultHit,
   parseRelayAck,
   PROTOCOL_VERSION,
@@ -54,6 +60,8 @@ export interface RelayOptions {
   alive?: () => boolean;
   /** Batches kept while the port is down. */
   maxBuffered?: number;
+  /** The settings stored by the worker (storage.sync), raw; null or a rejection: none stored or unreadable. */
+  loadSettings?: () => Promise<unknown>;
 }
 
 export interface RelayStats {
@@ -89,6 +97,8 @@ interface Batch {
 export function createRelay(options: RelayOptions): Relay {
   const maxBuffered = options.maxBuffered ?? 256;
   let config: PageConfig = { kind: 'config', previewBytes: LIMITS.defaultPreview };
+  /** The worker's own config arrived: stored settings no longer apply. */
+  let fromWorker = false;
   let port: PortLike | null = null;
   let wanted = false;
   /** In the back/forward cache: no port until the page is shown again. */
@@ -156,7 +166,20 @@ export function createRelay(options: RelayOptions): Relay {
     }
     const next = parsePageConfig(message);
     if (!next) return;
+    fromWorker = true;
     config = next;
+    sendConfig();
+  }
+
+  function fromStorage(raw: unknown): void {
+    if (fromWorker) return;
+    const parsed = parseSettingsPatch(raw ?? {});
+    const patch = parsed.ok ? parsed.patch : {};
+    config = {
+      kind: 'config',
+      previewBytes: patch.previewBytes ?? DEFAULT_SETTINGS.previewBytes,
+      messageLogRate: patch.messageLogRate ?? DEFAULT_SETTINGS.messageLogRate,
+    };
     sendConfig();
   }
 
@@ -287,6 +310,13 @@ export function createRelay(options: RelayOptions): Relay {
   }
 
   sendConfig(); // announce ourselves in case the page script started first
+  if (options.loadSettings) {
+    try {
+      options.loadSettings().then(fromStorage, () => fromStorage(null));
+    } catch {
+      fromStorage(null);
+    }
+  }
   return {
     fromPage,
     pageHidden,

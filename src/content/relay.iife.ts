@@ -4,7 +4,7 @@
  * long-lived port (logic in relay-core.ts). Built as one synchronous IIFE.
  */
 import browser from 'webextension-polyfill';
-import { PAGE_EVENT_TYPE, RELAY_EVENT_TYPE, RELAY_PORT_NAME } from '../shared/protocol';
+import { PAGE_EVENT_TYPE, RELAY_EVENT_TYPE, RELAY_PORT_NAME, SETTINGS_KEY } from '../shared/protocol';
 import { createRelay, type PortLike } from './relay-core';
 
 function start(): void {
@@ -22,6 +22,8 @@ function start(): void {
     },
     // After the extension is reloaded or removed, this relay's runtime is gone for good.
     alive: () => typeof browser.runtime?.id === 'string',
+    // The user's settings, until the worker's own config arrives.
+    loadSettings: async () => (await browser.storage.sync.get(SETTINGS_KEY))[SETTINGS_KEY],
   });
   // Capture phase on window: we see the page script's events before any page listener can stop them.
   window.addEventListener(

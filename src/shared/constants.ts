@@ -15,6 +15,8 @@ export const RELAY_EVENT_TYPE = 'sse-connections:relay';
 export const PAGE_SOURCE = 'sse-connections-page';
 /** Name of the long-lived port from relay to worker. */
 export const RELAY_PORT_NAME = 'sse-relay';
+/** storage.sync key of the user's settings (written by the worker, read by relays at start). */
+export const SETTINGS_KEY = 'sync:settings';
 /** Prefix of the port a panel opens; the suffix is the inspected tab id. */
 export const PANEL_PORT_PREFIX = 'panel:';
 

@@ -2,6 +2,7 @@
  * The path from page to worker under stress: a worker that stops mid-stream,
  * and a page that produces more events at once than its queue holds.
  */
+import type { Worker } from '@playwright/test';
 import type { LogEntry } from '../../../src/shared/protocol';
 import { test as base, expect } from '../fixtures';
 import { startInstrumentationServer, type InstrumentationServer } from './server';
@@ -13,6 +14,16 @@ const test = base.extend<{ iserver: InstrumentationServer }>({
     await server.close();
   },
 });
+
+/** A channel's counters and its log entries, from the worker's state. */
+function channelLog(worker: Worker, name: string): Promise<{ posted: number; entries: LogEntry[] }> {
+  return worker.evaluate((n) => {
+    type State = { channels: Map<string, { id: string; name: string; posted: number }>; log: LogEntry[] };
+    const state = (globalThis as unknown as { __sseConnections: { state: State } }).__sseConnections.state;
+    const channel = [...state.channels.values()].find((c) => c.name === n);
+    return { posted: channel?.posted ?? 0, entries: channel ? state.log.filter((e) => e.ref === channel.id) : [] };
+  }, name);
+}
 
 test('events keep flowing, none lost or doubled, when the worker is stopped mid-stream', async ({ context, worker, snapshot, stopWorker, iserver }) => {
   void worker;
@@ -54,11 +65,7 @@ test('at the default message log rate, the same flood is counted exactly and not
   await expect.poll(async () => (await snapshot()).channels.find((c) => c.name === 'flood')?.posted).toBe(15000);
   const after = await snapshot();
   expect(after.stats.droppedByPage).toBe(before.stats.droppedByPage);
-  const channel = after.channels.find((c) => c.name === 'flood')!;
-  const entries = await worker.evaluate(
-    (ref) => (globalThis as unknown as { __sseConnections: { state: { log: LogEntry[] } } }).__sseConnections.state.log.filter((e) => e.ref === ref),
-    channel.id,
-  );
+  const { entries } = await channelLog(worker, 'flood');
   const posts = entries.filter((e) => e.kind === 'bc:post');
   const summaries = entries.filter((e) => e.kind === 'bc:post-summary');
   // The first 200 (a full bucket) one by one, in order; the rest in summaries that add up.
@@ -68,6 +75,22 @@ test('at the default message log rate, the same flood is counted exactly and not
   expect(summaries.length).toBeGreaterThan(0);
   expect(posts.length + summaries.reduce((n, e) => n + (e.count ?? 0), 0)).toBe(15000);
   expect(summaries[0]!.info).toMatch(/^[\d,]+ posts over [\d.]+ s, not logged one by one/);
+});
+
+test('the stored message log rate applies from the page\'s start, before its first batch reaches the worker', async ({ context, worker, server, setSettings }) => {
+  await setSettings({ messageLogRate: 10 });
+  const page = await context.newPage();
+  // No SSE, channel or lock yet: the relay has not connected to the worker, so only storage can tell it the rate.
+  await page.goto(`${server.url}/plain.html`);
+  await page.evaluate(() => {
+    const ch = new BroadcastChannel('early-flood');
+    for (let i = 0; i < 100; i++) ch.postMessage(i);
+  });
+  await expect.poll(async () => (await channelLog(worker, 'early-flood')).posted).toBe(100);
+  const { entries } = await channelLog(worker, 'early-flood');
+  const posts = entries.filter((e) => e.kind === 'bc:post');
+  expect(posts.map((e) => e.preview)).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+  expect(entries.filter((e) => e.kind === 'bc:post-summary').reduce((n, e) => n + (e.count ?? 0), 0)).toBe(90);
 });
 
 test('a stream of one event per task makes far fewer extension messages than events', async ({ context, worker, snapshot, iserver }) => {

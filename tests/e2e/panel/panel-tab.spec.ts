@@ -300,7 +300,9 @@ test.describe('the panel as a tab', () => {
     expect(await rows(panel).count()).toBeLessThan(120);
   });
 
-  test('a big live capture: the newest events first, the older ones loaded behind them, then the whole log (counts, top row, export)', async ({ context, server, extensionId, tabIdOf, worker }) => {
+  test('a big live capture: the newest events first, the older ones loaded behind them, then the whole log (counts, top row, export)', async ({ context, server, extensionId, tabIdOf, worker, setSettings }) => {
+    // Every message logged: the capture is 12,000 entries.
+    await setSettings({ messageLogRate: 0 });
     const page = await context.newPage();
     await page.goto(`${server.url}/plain.html`);
     const tabId = await tabIdOf(page);
@@ -419,7 +421,9 @@ test.describe('the panel as a tab', () => {
   });
 });
 
-test('while about 2,000 events a second stream in, the log keeps up with few DOM rows (frame times reported)', async ({ context, server, extensionId, tabIdOf }) => {
+test('while about 2,000 events a second stream in, the log keeps up with few DOM rows (frame times reported)', async ({ context, server, extensionId, tabIdOf, setSettings }) => {
+  // Every message logged, so that 2,000 entries a second reach the panel.
+  await setSettings({ messageLogRate: 0 });
   const page = await context.newPage();
   await page.goto(`${server.url}/panel/firehose.html`);
   const panel = await openPanelTab(context, extensionId, await tabIdOf(page));

@@ -31,7 +31,7 @@ const batch = (...events: PageEvent[]) => encodeBatch(events.map(encodeEvent).jo
 /** What the worker makes of the messages a port carried (batches travel unparsed). */
 const seen = (port: FakePort | undefined) => (port?.sent ?? []).map((m) => ((m as { kind?: string }).kind === 'relay:batch' ? parseRelayMessage(m) : m));
 
-function setup(options: { maxBuffered?: number; connectFails?: number } = {}) {
+function setup(options: { maxBuffered?: number; connectFails?: number; loadSettings?: () => Promise<unknown> } = {}) {
   const ports: FakePort[] = [];
   const toPage: string[] = [];
   const timers: (() => void)[] = [];
@@ -52,6 +52,7 @@ function setup(options: { maxBuffered?: number; connectFails?: number } = {}) {
     toPage: (json) => toPage.push(json),
     setTimer: (fn) => timers.push(fn),
     ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
+    ...(options.loadSettings ? { loadSettings: options.loadSettings } : {}),
   });
   const fire = () => {
     while (timers.length) timers.shift()?.();
@@ -111,6 +112,31 @@ describe('relay', () => {
     ]);
     relay.fromPage(encodeBatch('', 0, 0)); // a later ping gets the current config
     expect(JSON.parse(toPage.at(-1) as string)).toEqual({ kind: 'config', previewBytes: 100 });
+  });
+
+  it('before the worker answers, tells the page the stored settings (message log rate, preview length)', async () => {
+    const { toPage } = setup({ loadSettings: async () => ({ messageLogRate: 0, previewBytes: 64, logEntries: 5000 }) });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(JSON.parse(toPage.at(-1) as string)).toEqual({ kind: 'config', previewBytes: 64, messageLogRate: 0 });
+  });
+
+  it('with nothing stored, a bad value stored, or storage failing: the defaults, rate included', async () => {
+    for (const loadSettings of [async () => undefined, async () => ({ messageLogRate: -3 }), () => Promise.reject(new Error('no storage'))]) {
+      const { toPage } = setup({ loadSettings });
+      await new Promise((r) => setTimeout(r, 0));
+      expect(JSON.parse(toPage.at(-1) as string)).toEqual({ kind: 'config', previewBytes: LIMITS.defaultPreview, messageLogRate: LIMITS.defaultMessageLogRate });
+    }
+  });
+
+  it('the worker\'s config wins over stored settings that come late', async () => {
+    let release: (v: unknown) => void = () => undefined;
+    const { relay, ports, toPage } = setup({ loadSettings: () => new Promise((r) => (release = r)) });
+    relay.fromPage(batch(ev(1)));
+    ports[0]?.deliver({ kind: 'config', previewBytes: 100, messageLogRate: 50 });
+    release({ messageLogRate: 0 });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(JSON.parse(toPage.at(-1) as string)).toEqual({ kind: 'config', previewBytes: 100, messageLogRate: 50 });
   });
 
   it('keeps batches until acknowledged and sends them again, after hello, on a new port', () => {
