@@ -7,6 +7,8 @@
  * directly instead (batches of 200 BroadcastChannel posts, as the relay
  * would after validation): the reducer and the write-behind only, timed in
  * the worker until the last write is done.
+ * `npx tsx bench/profile-worker.ts locks [requests]` runs the micro page's
+ * Web Lock requests one after another (default 3,000; three events each).
  * `npx tsx bench/profile-worker.ts relay [messages]` runs the page-overhead
  * relay scenario instead (a leader tab relays SSE messages of ~200 B to a
  * follower tab over BroadcastChannel; default 20,000).
@@ -23,10 +25,11 @@ import { startTestServer } from '../tests/e2e/support/server';
 import { workerStats } from './ingest';
 
 const PAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages');
-const mode = process.argv[2] === 'direct' || process.argv[2] === 'relay' ? process.argv[2] : 'ingest';
+const mode = process.argv[2] === 'direct' || process.argv[2] === 'relay' || process.argv[2] === 'locks' ? process.argv[2] : 'ingest';
 const direct = mode === 'direct';
 const relay = mode === 'relay';
-const total = Number((mode === 'ingest' ? process.argv[2] : process.argv[3]) ?? (relay ? 20_000 : 200_000));
+const locks = mode === 'locks';
+const total = Number((mode === 'ingest' ? process.argv[2] : process.argv[3]) ?? (relay ? 20_000 : locks ? 3000 : 200_000));
 const profiling = process.env.PROFILE !== '0';
 const top = Number(process.env.TOP ?? 30);
 
@@ -43,7 +46,7 @@ try {
   const { context } = browser;
   const worker = await extensionWorker(context);
   // The ingest and direct modes measure the whole log path: every message logged unless MESSAGE_LOG_RATE says otherwise.
-  const rate = process.env.MESSAGE_LOG_RATE ?? (relay ? undefined : '0');
+  const rate = process.env.MESSAGE_LOG_RATE ?? (relay || locks ? undefined : '0');
   if (rate !== undefined) await setExtensionSettings(context, worker, { messageLogRate: Number(rate) });
   const stats = () => workerStats(worker);
   const page = await context.newPage();
@@ -93,15 +96,21 @@ try {
     console.log(`relay of ${total} messages: ${Date.now() - t0} ms`);
   }
 
+  if (locks) {
+    await page.goto(`${server.url}/micro.html`);
+    const ms = await page.evaluate((n) => (window as unknown as { locks(n: number): Promise<number> }).locks(n), total);
+    console.log(`${total} Web Lock requests one after another: ${Math.round(ms)} ms`);
+  }
+
   const before = await stats();
   const t0 = Date.now();
-  const produceMs = direct || relay ? 0 : await page.evaluate(
+  const produceMs = direct || relay || locks ? 0 : await page.evaluate(
     ([n, chunk]) => (window as unknown as { produce(n: number, c: number): Promise<number> }).produce(n, chunk),
     [total, 1000] as const,
   );
   let s = await stats();
   const deadline = Date.now() + 300_000;
-  while (!direct && !relay && s.accepted + s.droppedByPage - before.accepted - before.droppedByPage < total && Date.now() < deadline) {
+  while (mode === 'ingest' && s.accepted + s.droppedByPage - before.accepted - before.droppedByPage < total && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
     s = await stats();
   }
