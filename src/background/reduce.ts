@@ -554,6 +554,22 @@ function applyPageEvent(state: State, src: Source, e: PageEvent, rules: ProjectK
       appendLog(state, { seq: state.seq++, t: e.t, tabId, frameId, kind: e.kind, ref: l.id, name: l.name });
       return;
     }
+    case 'lock:request-summary': {
+      state.stats.accepted++;
+      appendLog(state, {
+        seq: state.seq++,
+        t: e.t,
+        tabId,
+        frameId,
+        kind: e.kind,
+        ref: null,
+        name: e.name,
+        info: `${summaryInfo(e.count, 'lock request', e.since, e.t)}; each granted and released within one batch`,
+        count: e.count,
+        since: e.since,
+      });
+      return;
+    }
     case 'hook:role': {
       state.stats.accepted++;
       state.declared.set(`${tabId}|${e.projectKey}`, { tabId, docId, projectKey: e.projectKey, role: e.role, at: e.t });

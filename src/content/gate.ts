@@ -1,7 +1,8 @@
 /**
  * The message log rate: which messages of a source (an EventSource, a fetch
- * stream, or one direction of a BroadcastChannel) are logged one by one, and
- * a count of the others.
+ * stream, or one direction of a BroadcastChannel; and the plain requests of
+ * one Web Lock name, see web-locks.ts) are logged one by one, and a count of
+ * the others.
  *
  * A token bucket per source holds up to `rate` tokens and refills at `rate`
  * per second. A message that finds a token is logged; one that does not is
@@ -102,8 +103,21 @@ export function countMessage(gate: SourceGate, t: number, bytes: number, lastEve
   gate.lastEventId = lastEventId;
 }
 
-/** Send every pending summary (before a batch is flushed). */
+/** Work of other modules for the next flush (lock requests not logged yet that are still pending). */
+const drainHooks: (() => void)[] = [];
+
+export function addDrainHook(hook: () => void): void {
+  drainHooks[drainHooks.length] = hook;
+}
+
+/** Make sure a flush comes (something for a drain hook is waiting). */
+export function wakeForDrain(): void {
+  wake();
+}
+
+/** Send every pending summary (before a batch is flushed), after the drain hooks. */
 export function drainGates(): void {
+  for (let i = 0; i < drainHooks.length; i++) (drainHooks[i] as () => void)();
   // A summary sent here may not list another gate (send only emits), so the
   // loop sees a fixed list.
   const n = listedCount;
@@ -121,5 +135,6 @@ export function drainGates(): void {
 export function resetGatesForTests(): void {
   for (let i = 0; i < listedCount; i++) listed[i] = null;
   listedCount = 0;
+  drainHooks.length = 0;
   wake = () => undefined;
 }

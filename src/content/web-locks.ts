@@ -17,7 +17,8 @@
  * attaching a handler would hide the page's unhandledrejection.
  */
 import { LIMITS } from '../shared/constants';
-import { emit, nextId, now } from './context';
+import { emit, getMessageLogRate, nextId, now } from './context';
+import { addDrainHook, admit, countMessage, createGate, wakeForDrain, type SourceGate } from './gate';
 import { nativeGetter, read } from './dom';
 import { safely } from './guard';
 import { dataProperty, readLockRequest } from './lock-options';
@@ -38,7 +39,31 @@ import {
 interface Held {
   id: number;
   done: boolean;
+  /** A request over the rate, not logged (yet): see `Quiet`. */
+  quiet: Quiet | null;
 }
+
+/**
+ * A plain request (no ifAvailable, steal or signal) over the message log
+ * rate of its lock name: nothing is sent for it at first. If it is granted
+ * and released before the next batch goes, it is only counted (a
+ * `lock:request-summary`); if it is still queued or held then, its
+ * `lock:request` (and `lock:granted`) go out with their own times and it is
+ * followed as any other, so a lock held for long is always seen.
+ */
+interface Quiet {
+  id: number;
+  name: string;
+  mode: 'exclusive' | 'shared';
+  requestedAt: number;
+  grantedAt: number | null;
+  /** Its events were sent (revealed); from now on it is logged as usual. */
+  visible: boolean;
+  done: boolean;
+}
+
+/** Lock names with a gate of their own; more share one (a page could make names without end). */
+const MAX_GATED_NAMES = 256;
 
 export function installWebLocks(win: Window & typeof globalThis, addEventListener: EventTarget['addEventListener']): void {
   const LockManager: unknown = (win as unknown as Record<string, unknown>).LockManager;
@@ -50,6 +75,38 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
   const lockManagerProto = (LockManager as { prototype: object }).prototype;
   /** Held locks of this document by name, so that a local steal marks them aborted. */
   const heldByName = nullObject<Record<string, Record<string, Held>>>();
+  /** Message log rate per lock name (gate.ts). */
+  const gates = nullObject<Record<string, SourceGate>>();
+  let gatedNames = 0;
+  let overflowGate: SourceGate | null = null;
+  /** Quiet requests made since the last flush, to reveal at the next one if still pending. */
+  let quietPending: Quiet[] = [];
+
+  function summaryGate(name: string): SourceGate {
+    return createGate((g) => emit({ kind: 'lock:request-summary', t: g.last, name, count: g.count, since: g.since }));
+  }
+
+  function gateOf(name: string): SourceGate {
+    const gate = gates[name];
+    if (gate) return gate;
+    if (gatedNames >= MAX_GATED_NAMES) return (overflowGate ??= summaryGate(''));
+    gatedNames++;
+    return (gates[name] = summaryGate(name));
+  }
+
+  /** Send a quiet request's events now, with their own times; it is logged as usual from here on. */
+  function reveal(q: Quiet): void {
+    if (q.visible || q.done) return;
+    q.visible = true;
+    emit({ kind: 'lock:request', t: q.requestedAt, id: q.id, name: q.name, mode: q.mode, ifAvailable: false, steal: false });
+    if (q.grantedAt !== null) emit({ kind: 'lock:granted', t: q.grantedAt, id: q.id });
+  }
+
+  addDrainHook(() => {
+    const list = quietPending;
+    quietPending = [];
+    for (let i = 0; i < list.length; i++) reveal(list[i] as Quiet);
+  });
 
   function isAborted(signal: object): boolean {
     if (!abortedGetter) return false;
@@ -80,25 +137,37 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
     held.done = true;
     const byId = heldByName[name];
     if (byId) delete byId[held.id];
-    emit({ kind: 'lock:released', t: now(), id: held.id });
+    const q = held.quiet;
+    const t = now();
+    if (q && !q.visible) {
+      // Granted and released before anything was sent for it: counted only.
+      q.done = true;
+      countMessage(gateOf(name), t, 0, '');
+      return;
+    }
+    emit({ kind: 'lock:released', t, id: held.id });
   }
 
-  function granted(name: string, id: number, steal: boolean): Held {
+  function granted(name: string, id: number, steal: boolean, quiet: Quiet | null): Held {
     const byId = heldByName[name] ?? (heldByName[name] = nullObject<Record<string, Held>>());
     if (steal) {
       const ids = ownKeys(byId);
       for (let i = 0; i < ids.length; i++) {
         const other = byId[ids[i] as string];
         if (other && !other.done) {
+          // The worker must know a lock before it hears it was stolen.
+          if (other.quiet) reveal(other.quiet);
           other.done = true;
           emit({ kind: 'lock:aborted', t: now(), id: other.id });
         }
       }
       heldByName[name] = nullObject<Record<string, Held>>();
     }
-    const held: Held = { id, done: false };
+    const held: Held = { id, done: false, quiet };
     (heldByName[name] as Record<string, Held>)[id] = held;
-    emit({ kind: 'lock:granted', t: now(), id });
+    const t = now();
+    if (quiet && !quiet.visible) quiet.grantedAt = t;
+    else emit({ kind: 'lock:granted', t, id });
     return held;
   }
 
@@ -110,7 +179,15 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
     const name = slice(info.name, 0, LIMITS.maxName);
     const callback = args[info.callbackIndex] as (lock: unknown) => unknown;
     let settled = false;
-    emit({ kind: 'lock:request', t: now(), id, name, mode: info.mode, ifAvailable: info.ifAvailable, steal: info.steal });
+    const t = now();
+    let quiet: Quiet | null = null;
+    if (!info.ifAvailable && !info.steal && !info.signal && !admit(gateOf(name), t, getMessageLogRate())) {
+      quiet = { id, name, mode: info.mode, requestedAt: t, grantedAt: null, visible: false, done: false };
+      quietPending[quietPending.length] = quiet;
+      wakeForDrain();
+    } else {
+      emit({ kind: 'lock:request', t, id, name, mode: info.mode, ifAvailable: info.ifAvailable, steal: info.steal });
+    }
     if (info.signal) {
       const onAbort = () =>
         safely('lock:abort', () => {
@@ -129,7 +206,7 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
       safely('lock:grant', () => {
         settled = true;
         if (lock === null) emit({ kind: 'lock:unavailable', t: now(), id });
-        else held = granted(name, id, info.steal);
+        else held = granted(name, id, info.steal, quiet);
       });
       let result: unknown;
       try {

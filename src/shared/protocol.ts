@@ -126,6 +126,13 @@ export const PageEventSchema = v.variant('kind', [
   v.object({ kind: v.literal('lock:released'), ...base, id }),
   /** Request aborted by its signal or stolen from. */
   v.object({ kind: v.literal('lock:aborted'), ...base, id }),
+  /**
+   * Plain requests of one lock name over the message log rate, each granted
+   * and released before it was sent (a request still queued or held at the
+   * next batch is sent as usual). `name` is '' for names beyond the 256
+   * a page gates one by one.
+   */
+  v.object({ kind: v.literal('lock:request-summary'), ...base, name: str(LIMITS.maxName), count: v.pipe(count, v.minValue(1)), since: time }),
   // Page hook
   v.object({
     kind: v.literal('hook:role'),

@@ -6,7 +6,7 @@ export const ALL_KINDS: readonly LogKind[] = [
   'fetch:open', 'fetch:message', 'fetch:message-summary', 'fetch:end',
   'net:response',
   'bc:create', 'bc:post', 'bc:post-summary', 'bc:receive', 'bc:receive-summary', 'bc:messageerror', 'bc:close',
-  'lock:request', 'lock:granted', 'lock:unavailable', 'lock:released', 'lock:aborted',
+  'lock:request', 'lock:request-summary', 'lock:granted', 'lock:unavailable', 'lock:released', 'lock:aborted',
   'hook:role', 'wrapper:error', 'doc:gone',
 ];
 
