@@ -333,3 +333,12 @@ describe('message summaries (message log rate)', () => {
     expect(s.log.some((e) => e.kind === 'es:message-summary')).toBe(false);
   });
 });
+
+describe('summaryInfo', () => {
+  it('groups thousands without a locale formatter', async () => {
+    const { summaryInfo } = await import('../../../src/background/reduce');
+    expect(summaryInfo(1_234_567, 'message', 0, 12_500)).toBe('1,234,567 messages over 12.5 s, not logged one by one (message log rate)');
+    expect(summaryInfo(999, 'post', 0, 0)).toBe('999 posts over 0.00 s, not logged one by one (message log rate)');
+    expect(summaryInfo(1000, 'post', 10, 5)).toBe('1,000 posts over 0.00 s, not logged one by one (message log rate)');
+  });
+});
