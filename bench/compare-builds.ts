@@ -53,6 +53,8 @@ const columns: [string, (s: Sample) => number][] = [
   ['relay ms', (s) => s.relayMs],
   ['bc ms', (s) => s.bcMs],
   ['locks ms', (s) => s.locksMs],
+  ['bc warm ms', (s) => s.bcWarmMs],
+  ['locks warm ms', (s) => s.locksWarmMs],
   ['bc CPU', (s) => s.bcCpuMs],
   ['locks CPU', (s) => s.locksCpuMs],
   ['CPU all', (s) => cpuOf(s)],
