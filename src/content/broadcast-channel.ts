@@ -81,6 +81,7 @@ export function installBroadcastChannel(win: Window & typeof globalThis, addEven
   postProxy = wrapMethod(proto, 'postMessage', {
     // Fault injection only (hold, docs/faults.md): the post waits, cloned now as postMessage would, and goes out on release.
     instead(thisArg, args) {
+      if (!isHolding()) return null; // the usual case, without a closure per post
       return (
         safely('bc:hold', () => {
           if (!isHolding() || typeof structuredCloneNative !== 'function') return null;

@@ -106,7 +106,6 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
 
   function onEvent(es: object, t: Tracked, event: Event): void {
     if (!event.isTrusted) return; // page-dispatched synthetic events are the page's own business
-    const type = read(get.type, event) as string;
     const at = now();
     // A server can name an event "open" or "error" (`event: error`): that is a
     // MessageEvent with data, not a state change. Tell them apart by brand.
@@ -118,10 +117,12 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
       isMessage = false;
     }
     if (isMessage) {
-      message(t, event, type, data, at);
-      intercept(es as EventSource, t, event, type, data);
+      // The type is read only when it is needed (a message logged, or a fault): a read per message costs.
+      message(t, event, data, at);
+      intercept(es as EventSource, t, event, data);
       return;
     }
+    const type = read(get.type, event) as string;
     settle(t.gate);
     if (type === 'open') {
       t.readyState = 1;
@@ -141,7 +142,7 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
     }
   }
 
-  function message(t: Tracked, event: Event, type: string, data: unknown, at: number): void {
+  function message(t: Tracked, event: Event, data: unknown, at: number): void {
     const text = typeof data === 'string' ? data : '';
     const lastEventId = read(get.lastEventId, event);
     if (typeof lastEventId === 'string') t.lastEventId = lastEventId;
@@ -149,6 +150,7 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
       countMessage(t.gate, at, utf8Length(text), t.lastEventId);
       return;
     }
+    const type = read(get.type, event) as string;
     emit({
       kind: 'es:message',
       t: at,
@@ -281,8 +283,9 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
   }
 
   /** A trusted event the page has not seen yet: hold it back or delay it when a fault says so. */
-  function intercept(es: EventSource, t: Tracked, event: Event, type: string, data: unknown): boolean {
+  function intercept(es: EventSource, t: Tracked, event: Event, data: unknown): boolean {
     if (!isHolding() && !delayOf(t.id) && t.delayed.length === 0) return false;
+    const type = read(get.type, event) as string;
     apply(stopImmediate, event, []);
     const lastEventId = read(get.lastEventId, event);
     const origin = originOf(t.url);
