@@ -93,6 +93,37 @@ test('the stored message log rate applies from the page\'s start, before its fir
   expect(entries.filter((e) => e.kind === 'bc:post-summary').reduce((n, e) => n + (e.count ?? 0), 0)).toBe(90);
 });
 
+test('lock requests over the rate are counted when short, and a lock held past the batch is still seen as held', async ({ context, worker, server, setSettings }) => {
+  await setSettings({ messageLogRate: 5 });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/plain.html`);
+  await page.evaluate(async () => {
+    for (let i = 0; i < 50; i++) await navigator.locks.request('chat-rate', async () => {});
+    // Over the rate too, but held until the test lets go.
+    void navigator.locks.request('chat-rate', () => new Promise<void>((r) => ((window as unknown as { letGo: () => void }).letGo = r)));
+  });
+  type Lock = { name: string; state: string };
+  const locksOf = () =>
+    worker.evaluate(() => {
+      const state = (globalThis as unknown as { __sseConnections: { state: { locks: Map<string, Lock>; log: LogEntry[] } } }).__sseConnections.state;
+      const log = state.log.filter((e) => e.name === 'chat-rate');
+      return {
+        states: [...state.locks.values()].filter((l) => l.name === 'chat-rate').map((l) => l.state),
+        requests: log.filter((e) => e.kind === 'lock:request').length,
+        counted: log.filter((e) => e.kind === 'lock:request-summary').reduce((n, e) => n + (e.count ?? 0), 0),
+      };
+    });
+  // The held one is revealed with the next batch: the worker sees it held.
+  await expect.poll(async () => (await locksOf()).states.filter((s) => s === 'held').length).toBe(1);
+  await page.evaluate(() => (window as unknown as { letGo: () => void }).letGo());
+  await expect.poll(async () => (await locksOf()).states.filter((s) => s === 'held').length).toBe(0);
+  const after = await locksOf();
+  // Every request is accounted for: logged one by one, or counted in a summary.
+  expect(after.requests + after.counted).toBe(51);
+  expect(after.counted).toBeGreaterThan(30);
+  expect(after.states.every((s) => s === 'released')).toBe(true);
+});
+
 test('a stream of one event per task makes far fewer extension messages than events', async ({ context, worker, snapshot, iserver }) => {
   void worker;
   const page = await context.newPage();
