@@ -19,9 +19,11 @@
  * (messages and bytes per connection, posts and receipts per channel) stays
  * exact either way.
  *
- * Pure: no browser API, so it is unit-tested in Node. Own arrays are written
- * by index only (no page-patchable Array.prototype method is involved).
+ * Pure: no browser API, so it is unit-tested in Node. Lists are
+ * null-prototype objects indexed by number: a write never reaches a setter
+ * a page may have put on Array.prototype or Object.prototype.
  */
+import { nullObject } from './natives';
 
 export interface SourceGate {
   /** Tokens left (NaN until the first message: a full bucket). */
@@ -44,8 +46,8 @@ export function createGate(send: (gate: SourceGate) => void): SourceGate {
   return { tokens: NaN, at: 0, count: 0, bytes: 0, since: 0, last: 0, lastEventId: '', listed: false, send };
 }
 
-/** Gates with a summary to send. */
-const listed: (SourceGate | null)[] = [];
+/** Gates with a summary to send (indices 0 .. listedCount - 1). */
+const listed = nullObject<Record<number, SourceGate | null>>();
 let listedCount = 0;
 let wake: () => void = () => undefined;
 
@@ -104,10 +106,11 @@ export function countMessage(gate: SourceGate, t: number, bytes: number, lastEve
 }
 
 /** Work of other modules for the next flush (lock requests not logged yet that are still pending). */
-const drainHooks: (() => void)[] = [];
+const drainHooks = nullObject<Record<number, () => void>>();
+let hookCount = 0;
 
 export function addDrainHook(hook: () => void): void {
-  drainHooks[drainHooks.length] = hook;
+  drainHooks[hookCount++] = hook;
 }
 
 /** Make sure a flush comes (something for a drain hook is waiting). */
@@ -117,7 +120,7 @@ export function wakeForDrain(): void {
 
 /** Send every pending summary (before a batch is flushed), after the drain hooks. */
 export function drainGates(): void {
-  for (let i = 0; i < drainHooks.length; i++) (drainHooks[i] as () => void)();
+  for (let i = 0; i < hookCount; i++) (drainHooks[i] as () => void)();
   // A summary sent here may not list another gate (send only emits), so the
   // loop sees a fixed list.
   const n = listedCount;
@@ -135,6 +138,6 @@ export function drainGates(): void {
 export function resetGatesForTests(): void {
   for (let i = 0; i < listedCount; i++) listed[i] = null;
   listedCount = 0;
-  drainHooks.length = 0;
+  hookCount = 0;
   wake = () => undefined;
 }

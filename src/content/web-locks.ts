@@ -79,8 +79,9 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
   const gates = nullObject<Record<string, SourceGate>>();
   let gatedNames = 0;
   let overflowGate: SourceGate | null = null;
-  /** Quiet requests made since the last flush, to reveal at the next one if still pending. */
-  let quietPending: Quiet[] = [];
+  /** Quiet requests made since the last flush, to reveal at the next one if still pending (a null-prototype list: no page setter is reached). */
+  let quietPending = nullObject<Record<number, Quiet>>();
+  let quietCount = 0;
 
   function summaryGate(name: string): SourceGate {
     return createGate((g) => emit({ kind: 'lock:request-summary', t: g.last, name, count: g.count, since: g.since }));
@@ -104,8 +105,10 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
 
   addDrainHook(() => {
     const list = quietPending;
-    quietPending = [];
-    for (let i = 0; i < list.length; i++) reveal(list[i] as Quiet);
+    const n = quietCount;
+    quietPending = nullObject<Record<number, Quiet>>();
+    quietCount = 0;
+    for (let i = 0; i < n; i++) reveal(list[i] as Quiet);
   });
 
   function isAborted(signal: object): boolean {
@@ -183,7 +186,7 @@ export function installWebLocks(win: Window & typeof globalThis, addEventListene
     let quiet: Quiet | null = null;
     if (!info.ifAvailable && !info.steal && !info.signal && !admit(gateOf(name), t, getMessageLogRate())) {
       quiet = { id, name, mode: info.mode, requestedAt: t, grantedAt: null, visible: false, done: false };
-      quietPending[quietPending.length] = quiet;
+      quietPending[quietCount++] = quiet;
       wakeForDrain();
     } else {
       emit({ kind: 'lock:request', t, id, name, mode: info.mode, ifAvailable: info.ifAvailable, steal: info.steal });

@@ -97,6 +97,25 @@ describe('message log rate (gate)', () => {
     expect(message(500, 10)).toBe(false);
   });
 
+  it('never reaches a setter a page put on Array.prototype or Object.prototype', () => {
+    let touched = 0;
+    for (const proto of [Array.prototype, Object.prototype]) {
+      Object.defineProperty(proto, '0', { set: () => void touched++, get: () => undefined, configurable: true });
+    }
+    let summaries = 0;
+    try {
+      // Not the `source()` helper: pushing to its array would reach the setter itself.
+      const gate = createGate(() => void summaries++);
+      for (let i = 0; i < 3; i++) if (!admit(gate, 1000, 1)) countMessage(gate, 1000, 1, '');
+      drainGates();
+    } finally {
+      delete (Array.prototype as unknown as Record<string, unknown>)['0'];
+      delete (Object.prototype as unknown as Record<string, unknown>)['0'];
+    }
+    expect(touched).toBe(0);
+    expect(summaries).toBe(1);
+  });
+
   it('gates are independent', () => {
     const a = source();
     const b = source();
