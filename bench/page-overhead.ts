@@ -83,10 +83,15 @@ export async function pageOverhead(runs = 5, count = 20_000): Promise<Row[]> {
     // Default settings log 200 messages a second per connection or channel
     // one by one and count the rest (the message log rate); the third
     // variant logs every message (messageLogRate 0), the cost of the full log.
+    const logged = (name: string, run: () => Promise<Sample>) => async () => {
+      const s = await run();
+      log(`  ${name}: relay ${round(s.relayMs, 1)} ms, bc ${round(s.bcMs, 1)} / warm ${round(s.bcWarmMs, 1)} ms, locks ${round(s.locksMs, 1)} / warm ${round(s.locksWarmMs, 1)} ms`);
+      return s;
+    };
     const [without, withExt, everyMessage] = (await rotate(runs, [
-      () => once(false, server.url, count),
-      () => once(true, server.url, count),
-      () => once(true, server.url, count, { messageLogRate: 0 }),
+      logged('without', () => once(false, server.url, count)),
+      logged('with', () => once(true, server.url, count)),
+      logged('every message logged', () => once(true, server.url, count, { messageLogRate: 0 })),
     ])) as [Sample[], Sample[], Sample[]];
     const rows: Row[] = [];
     const add = (metric: string, pick: (s: Sample) => number, target: string, samples = withExt, note?: string) => {
