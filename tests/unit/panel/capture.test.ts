@@ -65,6 +65,18 @@ describe('export and import of a capture', () => {
     expect(parseCapture(infinite).ok).toBe(false);
   });
 
+  it('round-trips summary entries (message log rate) with their count and first time', () => {
+    const events = [
+      entry('es:message-summary', { count: 1234, since: T0 - 500, size: 246_800, lastEventId: '99', info: '1,234 messages over 0.50 s, not logged one by one (message log rate)' }),
+      entry('lock:request-summary', { count: 7, since: T0 - 10, ref: null }),
+    ];
+    const capture = buildCapture(snapshot(), events);
+    expect(parseCapture(JSON.stringify(capture))).toEqual({ ok: true, capture });
+    const bad = JSON.parse(JSON.stringify(capture)) as { events: { count: unknown }[] };
+    bad.events[0]!.count = -1;
+    expect(parseCapture(JSON.stringify(bad)).ok).toBe(false);
+  });
+
   it('orders events by sequence number', () => {
     const [a, b] = [message('a'), message('b')];
     const r = parseCapture(JSON.stringify(buildCapture(snapshot(), [b!, a!])));
