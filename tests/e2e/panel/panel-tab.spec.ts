@@ -354,6 +354,31 @@ test.describe('the panel as a tab', () => {
     expect(mine.every((e, i) => i === 0 || e.seq > mine[i - 1]!.seq)).toBe(true);
   });
 
+  test('above the message log rate: a summary row says how many messages it stands for, and the counts stay exact', async ({ context, server, extensionId, tabIdOf, snapshot }) => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/plain.html`);
+    const tabId = await tabIdOf(page);
+    await page.evaluate(() => {
+      const ch = new BroadcastChannel('chat-summary');
+      for (let i = 0; i < 1000; i++) ch.postMessage({ n: i });
+    });
+    await expect.poll(async () => (await snapshot()).channels.find((c) => c.name === 'chat-summary')?.posted).toBe(1000);
+    const panel = await openPanelTab(context, extensionId, tabId);
+    await showView(panel, 'Event log');
+    await panel.getByTestId('filter-kind').selectOption('bc:post-summary');
+    await expect.poll(() => shownCount(panel)).toBeGreaterThan(0);
+    const row = rows(panel).first();
+    await expect(row).toContainText(/[\d,]+ posts over [\d.]+ s, not logged one by one \(message log rate\)/);
+    await row.click();
+    await expect(panel.getByTestId('event-detail')).toContainText('Messages');
+    await expect(panel.getByTestId('event-detail')).toContainText('First of them');
+    // A burst of 200 (and the few the rate refilled) was logged one by one; the rest is in the summaries.
+    await panel.getByTestId('filter-kind').selectOption('bc:post');
+    const logged = await shownCount(panel);
+    expect(logged).toBeGreaterThanOrEqual(200);
+    expect(logged).toBeLessThan(1000);
+  });
+
   test('clear empties this tab’s capture; the live stream goes on from zero', async ({ context, server, extensionId, tabIdOf }) => {
     const page = await context.newPage();
     await page.goto(`${server.url}/inline-es.html`);
