@@ -16,7 +16,7 @@
  */
 import { LIMITS } from '../shared/constants';
 import { emit, getMessageLogRate, getPreviewBytes, nextId, now } from './context';
-import { admit, countMessage, createGate, settle, type SourceGate } from './gate';
+import { admit, countMessage, createGate, messageSummary, settle, type SourceGate } from './gate';
 import { bag, nativeGetter, read } from './dom';
 import { isEventStream } from './fetch-headers';
 import {
@@ -178,17 +178,7 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
       emu: null,
       delayed: [],
       lastEventId: '',
-      gate: createGate((g) =>
-        emit({
-          kind: 'es:message-summary',
-          t: g.last,
-          id,
-          count: g.count,
-          since: g.since,
-          bytes: g.bytes,
-          lastEventId: slice(g.lastEventId, 0, LIMITS.maxName),
-        }),
-      ),
+      gate: createGate((g) => emit(messageSummary('es:message-summary', id, g))),
     };
     wmSet(tracked, es, t);
     byId[id] = es;

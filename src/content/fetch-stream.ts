@@ -15,7 +15,7 @@
  */
 import { LIMITS } from '../shared/constants';
 import { emit, getMessageLogRate, getPreviewBytes, nextId, now } from './context';
-import { admit, countMessage, createGate, settle } from './gate';
+import { admit, countMessage, createGate, messageSummary, settle } from './gate';
 import { nativeGetter, read } from './dom';
 import { activeFaults, announce, delayOf, holdBack, isHolding, markApplied, onFaultsChanged, refuseFetch, takeOneShots, type ActiveFault } from './faults';
 import { safely } from './guard';
@@ -149,17 +149,7 @@ export function installFetch(win: Window & typeof globalThis): void {
         observe(apply(readerCancel, reader, []) as Promise<void>, noop, noop);
       },
     };
-    const gate = createGate((g) =>
-      emit({
-        kind: 'fetch:message-summary',
-        t: g.last,
-        id,
-        count: g.count,
-        since: g.since,
-        bytes: g.bytes,
-        lastEventId: slice(g.lastEventId, 0, LIMITS.maxName),
-      }),
-    );
+    const gate = createGate((g) => emit(messageSummary('fetch:message-summary', id, g)));
     const sse = createSseStream((event) => {
       const at = now();
       if (!admit(gate, at, getMessageLogRate())) return countMessage(gate, at, utf8Length(event.data), event.lastEventId);

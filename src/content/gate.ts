@@ -23,7 +23,9 @@
  * null-prototype objects indexed by number: a write never reaches a setter
  * a page may have put on Array.prototype or Object.prototype.
  */
-import { nullObject } from './natives';
+import { LIMITS } from '../shared/constants';
+import type { PageEvent } from '../shared/protocol';
+import { nullObject, slice } from './natives';
 
 export interface SourceGate {
   /** Tokens left (NaN until the first message: a full bucket). */
@@ -44,6 +46,11 @@ export interface SourceGate {
 
 export function createGate(send: (gate: SourceGate) => void): SourceGate {
   return { tokens: NaN, at: 0, count: 0, bytes: 0, since: 0, last: 0, lastEventId: '', listed: false, send };
+}
+
+/** The summary event of an SSE source (EventSource or fetch stream) `id`. */
+export function messageSummary(kind: 'es:message-summary' | 'fetch:message-summary', id: number, g: SourceGate): PageEvent {
+  return { kind, t: g.last, id, count: g.count, since: g.since, bytes: g.bytes, lastEventId: slice(g.lastEventId, 0, LIMITS.maxName) };
 }
 
 /** Gates with a summary to send (indices 0 .. listedCount - 1). */

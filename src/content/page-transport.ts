@@ -47,6 +47,9 @@ export function createPageTransport(
     setTimer: (flush, ms) => apply(setTimeout, win, [flush, ms]),
     now: dateNow,
     beforeFlush: () => safely('summaries', drainGates),
+    // Messages and their summaries can wait for the long interval; a state change (a connection created, opened,
+    // failed or closed, a channel, a lock, a role) goes within 50 ms, close to what the browser itself sees.
+    urgent: (event) => !isMessageEvent(event.kind),
   });
   setGateWake(() => batcher.wake());
 
@@ -78,6 +81,24 @@ export function createPageTransport(
   const transport = batcher as Batcher & { sendRaw(json: string): void };
   transport.sendRaw = send;
   return transport;
+}
+
+/** Messages and summaries of messages (the message log rate's subject); everything else is a state change. */
+function isMessageEvent(kind: string): boolean {
+  switch (kind) {
+    case 'es:message':
+    case 'fetch:message':
+    case 'bc:post':
+    case 'bc:receive':
+    case 'es:message-summary':
+    case 'fetch:message-summary':
+    case 'bc:post-summary':
+    case 'bc:receive-summary':
+    case 'lock:request-summary':
+      return true;
+    default:
+      return false;
+  }
 }
 
 export type { PageEvent };

@@ -127,7 +127,7 @@ describe('batcher', () => {
 });
 
 describe('batcher pacing', () => {
-  function paced() {
+  function paced(options: { minIntervalMs?: number; urgentIntervalMs?: number; urgent?: (e: PageEvent) => boolean } = {}) {
     let clock = 0;
     const sent: string[] = [];
     const micro: (() => void)[] = [];
@@ -139,6 +139,7 @@ describe('batcher pacing', () => {
       now: () => clock,
       minIntervalMs: 50,
       maxBatchEvents: 4,
+      ...options,
     });
     const runMicro = () => {
       while (micro.length) micro.shift()?.();
@@ -154,6 +155,37 @@ describe('batcher pacing', () => {
     };
     return { batcher, sent, runMicro, advance };
   }
+
+  it('messages wait for the long interval; an urgent event (a state change) brings the flush forward', () => {
+    const { batcher, sent, runMicro, advance } = paced({ minIntervalMs: 200, urgentIntervalMs: 50, urgent: (e) => e.kind !== 'es:message' });
+    batcher.setReady();
+    batcher.push(msg(1));
+    runMicro();
+    expect(sent).toHaveLength(1);
+    advance(10);
+    batcher.push(msg(2));
+    advance(60);
+    expect(sent).toHaveLength(1); // a message waits for 200 ms
+    batcher.push({ kind: 'es:close', t: 70, id: 1 });
+    runMicro();
+    // 70 ms since the last flush: over the urgent interval, so it goes in the next microtask, with the message before it.
+    expect(sent).toHaveLength(2);
+    expect(parsePageBatch(sent[1])?.events.map((e) => e.kind)).toEqual(['es:message', 'es:close']);
+    // Just after that flush (at 70), an urgent event waits the urgent interval only: until 120.
+    advance(30);
+    batcher.push({ kind: 'es:open', t: 100, id: 2 });
+    advance(10);
+    expect(sent).toHaveLength(2);
+    advance(10);
+    expect(sent).toHaveLength(3);
+    // A message now waits 200 ms (until 320); the stale timer of the first message (due at 200) does not flush it early.
+    advance(5);
+    batcher.push(msg(3));
+    advance(80);
+    expect(sent).toHaveLength(3);
+    advance(120);
+    expect(sent).toHaveLength(4);
+  });
 
   it('sends an isolated event at once, then gathers a stream of one-event tasks into one batch per interval', () => {
     const { batcher, sent, runMicro, advance } = paced();
