@@ -690,7 +690,9 @@ export interface Settings {
   /**
    * Messages (SSE messages, BroadcastChannel posts and receipts) logged one
    * by one, per second per connection or channel, in bursts of up to as
-   * many; the others are counted in a summary entry. 0: every message.
+   * many; the others are counted in a summary entry. Plain Web Lock requests
+   * that are granted and released within one batch, likewise per lock name.
+   * 0: every message and request.
    */
   messageLogRate: number;
 }

@@ -59,7 +59,7 @@ export function SettingsView() {
       {field(
         'messageLogRate',
         'Message log rate (per second)',
-        'SSE messages and BroadcastChannel posts and receipts logged one by one, per second per connection or channel (bursts of up to as many at once). Messages over it are counted in one summary entry; counts and bytes stay exact. 0 logs every message, at a cost to pages that receive thousands a second.',
+        'SSE messages and BroadcastChannel posts and receipts logged one by one, per second per connection or channel (bursts of up to as many at once); short Web Lock requests likewise per lock name. Over it they are counted in one summary entry; counts and bytes stay exact. 0 logs every message, at a cost to pages that receive thousands a second.',
         true,
       )}
       <h2>Server view</h2>
