@@ -5,6 +5,8 @@
  *
  *   npx tsx bench/compare-builds.ts <dir A> [dir B ...] [--runs N] [--messages N] [--settings JSON]
  *
+ * Each run relays BENCH_RELAYS times (default 3) in its browser; `relay ms`
+ * is the median of them all, `relay 1st ms` of the first of each run.
  * `--messages 0` runs the micro pages only (1,000 BroadcastChannel posts,
  * 1,000 Web Lock requests); `--settings '{"messageLogRate":0}'` sets the
  * extension's settings in every build before the pages open. (The older form
@@ -43,14 +45,15 @@ try {
       const v = (k + i) % variants.length;
       (samples[v] as Sample[]).push(await once(variants[v] as false | string, server.url, count, settings));
     }
-    process.stderr.write(`run ${i + 1}/${runs}\n`);
+    // Each run's relay times, so a bimodal spread shows (medians alone hide it).
+    process.stderr.write(`run ${i + 1}/${runs}: relays ms ${samples.map((list, v) => `${names[v]} ${(list[i] as Sample).relaysMs.map((ms) => round(ms, 0)).join('/')}`).join(', ')}\n`);
   }
 } finally {
   await server.close();
 }
 const cpuOf = (s: Sample, kind?: string) => (kind ? (s.relayCpu[kind] ?? 0) : Object.values(s.relayCpu).reduce((x, y) => x + y, 0));
 const columns: [string, (s: Sample) => number][] = [
-  ['relay ms', (s) => s.relayMs],
+  ['relay 1st ms', (s) => s.relayMs],
   ['bc ms', (s) => s.bcMs],
   ['locks ms', (s) => s.locksMs],
   ['bc warm ms', (s) => s.bcWarmMs],
@@ -63,6 +66,15 @@ const columns: [string, (s: Sample) => number][] = [
   ['CPU worker', (s) => cpuOf(s, 'extension renderer (worker)')],
 ];
 console.log(`medians of ${runs} runs, ${count} relayed messages${settings ? `, settings ${JSON.stringify(settings)}` : ''}; (×) = ratio to none`);
+// Every relay of every run (runs × relays per run), then the per-run columns.
+{
+  const base = median((samples[0] as Sample[]).flatMap((x) => x.relaysMs));
+  const cells = samples.map((list, v) => {
+    const m = median(list.flatMap((x) => x.relaysMs));
+    return v === 0 || base === 0 ? `${names[v]} ${round(m, 1)}` : `${names[v]} ${round(m, 1)} (×${round(m / base, 3)})`;
+  });
+  console.log(`${'relay ms'.padEnd(14)} ${cells.join(' | ')}`);
+}
 for (const [title, f] of columns) {
   const base = median((samples[0] as Sample[]).map(f));
   const cells = samples.map((list, v) => {

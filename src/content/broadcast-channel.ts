@@ -13,7 +13,7 @@ import { emit, getMessageLogRate, getPreviewBytes, nextId, now } from './context
 import { admit, countMessage, createGate, settle, type SourceGate } from './gate';
 import { nativeGetter, read } from './dom';
 import { holdBack, isHolding } from './faults';
-import { safely } from './guard';
+import { guarded, isOn, safely, turnOff } from './guard';
 import { wrapConstructor, wrapMethod } from './native-look';
 import { apply, NativeWeakMap, slice, wmGet, wmSet } from './natives';
 import { valuePreview } from './preview';
@@ -32,7 +32,6 @@ export function installBroadcastChannel(win: Window & typeof globalThis, addEven
   const proto = NativeBroadcastChannel.prototype;
   const get = {
     name: nativeGetter(proto, 'name'),
-    type: nativeGetter(win.Event.prototype, 'type'),
     data: nativeGetter(win.MessageEvent.prototype, 'data'),
   };
   const tracked: WeakMap<object, Tracked> = new NativeWeakMap();
@@ -41,14 +40,14 @@ export function installBroadcastChannel(win: Window & typeof globalThis, addEven
     return typeof thisArg === 'object' && thisArg !== null ? wmGet(tracked, thisArg) : undefined;
   }
 
-  function onEvent(t: Tracked, event: Event): void {
+  function onMessageError(t: Tracked, event: Event): void {
     if (!event.isTrusted) return;
-    const type = read(get.type, event);
-    if (type === 'messageerror') {
-      settle(t.receipts);
-      emit({ kind: 'bc:messageerror', t: now(), id: t.id });
-      return;
-    }
+    settle(t.receipts);
+    emit({ kind: 'bc:messageerror', t: now(), id: t.id });
+  }
+
+  function onMessage(t: Tracked, event: Event): void {
+    if (!event.isTrusted) return;
     const at = now();
     // Over the rate the data is not even read: reading it would deserialize it.
     if (!admit(t.receipts, at, getMessageLogRate())) return countMessage(t.receipts, at, 0, '');
@@ -67,14 +66,24 @@ export function installBroadcastChannel(win: Window & typeof globalThis, addEven
     wmSet(tracked, channel, t);
     const name = read(get.name, channel);
     emit({ kind: 'bc:create', t: now(), id: t.id, name: typeof name === 'string' ? slice(name, 0, LIMITS.maxName) : '' });
-    const listener = (event: Event) => safely('bc:event', () => onEvent(t, event));
-    apply(addEventListener, channel, ['message', listener]);
-    apply(addEventListener, channel, ['messageerror', listener]);
+    // One listener per type: no read of the event's type for every message.
+    apply(addEventListener, channel, ['message', guarded('bc:event', (event: Event) => onMessage(t, event))]);
+    apply(addEventListener, channel, ['messageerror', guarded('bc:event', (event: Event) => onMessageError(t, event))]);
   }
 
   wrapConstructor<typeof BroadcastChannel>(win, 'BroadcastChannel', (channel) =>
     safely('bc:create', () => created(channel)),
   );
+
+  /** A post the native postMessage accepted. */
+  function posted(thisArg: unknown, message: unknown): void {
+    const t = trackedOf(thisArg);
+    if (!t) return;
+    const at = now();
+    if (!admit(t.posts, at, getMessageLogRate())) return countMessage(t.posts, at, 0, '');
+    const { preview, size } = valuePreview(message, getPreviewBytes());
+    emit({ kind: 'bc:post', t: at, id: t.id, size, preview });
+  }
 
   const structuredCloneNative = win.structuredClone;
   let postProxy: ((this: BroadcastChannel, message: unknown) => void) | null = null;
@@ -101,14 +110,14 @@ export function installBroadcastChannel(win: Window & typeof globalThis, addEven
       );
     },
     after(thisArg, args, result) {
-      safely('bc:post', () => {
-        const t = trackedOf(thisArg);
-        if (!t) return;
-        const at = now();
-        if (!admit(t.posts, at, getMessageLogRate())) return countMessage(t.posts, at, 0, '');
-        const { preview, size } = valuePreview(args[0], getPreviewBytes());
-        emit({ kind: 'bc:post', t: at, id: t.id, size, preview });
-      });
+      // As `safely` does, without a closure per post.
+      if (isOn()) {
+        try {
+          posted(thisArg, args[0]);
+        } catch (error) {
+          turnOff('bc:post', error);
+        }
+      }
       return result;
     },
   });

@@ -32,7 +32,7 @@ import {
   takeOneShots,
   type ActiveFault,
 } from './faults';
-import { safely } from './guard';
+import { guarded, safely } from './guard';
 import { wrapConstructor, wrapGetter, wrapMethod } from './native-look';
 import { apply, construct, dateNow, isObjectLike, NativeWeakMap, nullObject, observe as observePromise, slice, wmGet, wmSet } from './natives';
 import { createSseStream } from './sse-stream';
@@ -45,7 +45,10 @@ interface Tracked {
   reconnects: number;
   /** Event types we listen to on this instance (null-prototype set). */
   observed: Record<string, true>;
+  /** Our listener for `open` and `error` (state changes, or messages a server named so). */
   listener: (event: Event) => void;
+  /** Our listener for `message` and the named types: always a MessageEvent when trusted. */
+  messageListener: (event: Event) => void;
   /** Page-visible URL (a refused attempt's original URL). */
   url: string;
   withCredentials: boolean;
@@ -53,8 +56,14 @@ interface Tracked {
   emu: Emulation | null;
   /** Delayed deliveries not yet made (delay fault), oldest first. */
   delayed: { due: number; send: () => void }[];
-  /** Last event id seen (kept for a fault's reconnect). */
+  /** Last event id seen (kept for a fault's reconnect); see `lastEvent`. */
   lastEventId: string;
+  /**
+   * The last message counted (not logged), whose `lastEventId` is not read
+   * yet: it is read only when it is needed (the summary, a fault), not for
+   * every message, since each read makes a string the page never asked for.
+   */
+  lastEvent: Event | null;
   /** The message log rate of this connection (gate.ts). */
   gate: SourceGate;
 }
@@ -101,7 +110,32 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
   function observe(es: object, t: Tracked, type: string): void {
     if (t.observed[type]) return;
     t.observed[type] = true;
-    apply(addEventListener, es, [type, t.listener]);
+    apply(addEventListener, es, [type, type === 'open' || type === 'error' ? t.listener : t.messageListener]);
+  }
+
+  /** The connection's last event id, reading the last counted message's if it is still unread. */
+  function lastIdOf(t: Tracked): string {
+    const event = t.lastEvent;
+    if (event) {
+      t.lastEvent = null;
+      const id = read(get.lastEventId, event);
+      if (typeof id === 'string') t.lastEventId = id;
+    }
+    return t.lastEventId;
+  }
+
+  /** A trusted `message` or named event: a MessageEvent (the browser dispatches nothing else under those types). */
+  function onMessage(es: object, t: Tracked, event: Event): void {
+    if (!event.isTrusted) return;
+    const at = now();
+    let data: unknown;
+    try {
+      data = read(get.data, event);
+    } catch {
+      return; // not a MessageEvent after all: nothing of ours to record
+    }
+    message(t, event, data, at);
+    intercept(es as EventSource, t, event, data);
   }
 
   function onEvent(es: object, t: Tracked, event: Event): void {
@@ -144,12 +178,16 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
 
   function message(t: Tracked, event: Event, data: unknown, at: number): void {
     const text = typeof data === 'string' ? data : '';
-    const lastEventId = read(get.lastEventId, event);
-    if (typeof lastEventId === 'string') t.lastEventId = lastEventId;
     if (!admit(t.gate, at, getMessageLogRate())) {
+      // Its last event id is read when the summary goes (the gate's send), or when a fault needs it.
+      t.lastEvent = event;
       countMessage(t.gate, at, utf8Length(text), t.lastEventId);
       return;
     }
+    // admit() sent the pending summary (with the last counted message's id); now this message's own id.
+    t.lastEvent = null;
+    const lastEventId = read(get.lastEventId, event);
+    if (typeof lastEventId === 'string') t.lastEventId = lastEventId;
     const type = read(get.type, event) as string;
     emit({
       kind: 'es:message',
@@ -172,13 +210,18 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
       readyState: readyStateOf(es),
       reconnects: 0,
       observed: nullObject<Record<string, true>>(),
-      listener: (event: Event) => safely('es:event', () => onEvent(es, t, event)),
+      listener: guarded('es:event', (event: Event) => onEvent(es, t, event)),
+      messageListener: guarded('es:message', (event: Event) => onMessage(es, t, event)),
       url: typeof url === 'string' ? url : '',
       withCredentials,
       emu: null,
       delayed: [],
       lastEventId: '',
-      gate: createGate((g) => emit(messageSummary('es:message-summary', id, g))),
+      lastEvent: null,
+      gate: createGate((g) => {
+        g.lastEventId = lastIdOf(t);
+        emit(messageSummary('es:message-summary', id, g));
+      }),
     };
     wmSet(tracked, es, t);
     byId[id] = es;
@@ -306,7 +349,7 @@ export function installEventSource(win: Window & typeof globalThis, addEventList
     markApplied(f, f.kind === 'end' ? 'end' : 'drop', t.url);
     if (!t.emu) {
       ensureReadyStateGetter();
-      t.emu = { readyState: 0, lastEventId: t.lastEventId, retryMs: DEFAULT_RETRY_MS, abort: null, closed: false };
+      t.emu = { readyState: 0, lastEventId: lastIdOf(t), retryMs: DEFAULT_RETRY_MS, abort: null, closed: false };
       apply(nativeClose, es, []);
     } else if (t.emu.abort) {
       const a = t.emu.abort;

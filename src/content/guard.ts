@@ -40,6 +40,22 @@ export function safely<T>(where: string, fn: () => T): T | undefined {
   }
 }
 
+/**
+ * `safely` for a callback of one argument (an event listener), built once:
+ * no closure per call, which on a listener that runs for every message of a
+ * stream is garbage the page's collector would have to sweep.
+ */
+export function guarded<A>(where: string, fn: (arg: A) => void): (arg: A) => void {
+  return (arg: A) => {
+    if (off) return;
+    try {
+      fn(arg);
+    } catch (error) {
+      turnOff(where, error);
+    }
+  };
+}
+
 /** Read an error's message without calling page code (no toString, no getters). */
 function describe(error: unknown): string {
   if (typeof error === 'string') return error;

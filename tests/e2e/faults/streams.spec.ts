@@ -105,6 +105,34 @@ for (const [kind, file] of [
   });
 }
 
+test('drop the leader\'s EventSource after messages it only counted (message log rate 1): the reconnect still sends the last event id, nothing lost or doubled', async ({ context, extensionId, tabIdOf, snapshot, setSettings }) => {
+  await setSettings({ messageLogRate: 1 });
+  const projectId = projectOf();
+  const leader = await context.newPage();
+  await openChat(leader, projectId);
+  await expect(leader.getByTestId('role')).toHaveText('leader');
+  await expect(leader.getByTestId('state')).toContainText('stream open');
+  // One token a second: the first message is logged, the ones right after it only counted.
+  for (const text of ['m1', 'm2', 'm3']) await postMessage(demo.url, projectId, text);
+  await expect.poll(() => texts(leader)).toEqual(['m1', 'm2', 'm3']);
+  await watchFaults(leader);
+  const tabId = await tabIdOf(leader);
+  const conn = (await snapshot()).connections.find((c) => c.tabId === tabId && c.state === 'open' && c.url.includes('/api/persistent-chat/stream'));
+  expect(conn, 'the leader stream in the snapshot').toBeTruthy();
+  await expect.poll(async () => (await snapshot()).connections.find((c) => c.id === conn!.id)?.messageCount).toBe(3);
+  const ext = await extensionPage(context, extensionId, tabId);
+  await addFault(ext, { kind: 'drop', tabId, connectionId: conn!.id });
+  await postMessage(demo.url, projectId, 'm4');
+  await expect.poll(() => texts(leader), { timeout: 20_000 }).toEqual(['m1', 'm2', 'm3', 'm4']);
+  await postMessage(demo.url, projectId, 'm5');
+  await expect.poll(() => texts(leader)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+  // What the EventSource itself received (the client would hide a replayed message): five messages, none twice.
+  await expect.poll(async () => (await snapshot()).connections.find((c) => c.id === conn!.id)?.messageCount).toBe(5);
+  const same = (await snapshot()).connections.find((c) => c.id === conn!.id);
+  expect(same?.reconnects).toBeGreaterThanOrEqual(1);
+  expect(same?.lastEventId).toBe(String((await ids(leader)).at(-1)));
+});
+
 for (const file of ['chat.html', 'fetch.html'] as const) {
 test(`holding back the leader's posts and events (${file === 'fetch.html' ? 'fetch' : 'EventSource'}): the follower's watchdog pings, takes over, and no message is lost or doubled`, async ({ context, extensionId, tabIdOf, snapshot }) => {
   const projectId = projectOf();

@@ -93,6 +93,50 @@ test('the stored message log rate applies from the page\'s start, before its fir
   expect(entries.filter((e) => e.kind === 'bc:post-summary').reduce((n, e) => n + (e.count ?? 0), 0)).toBe(90);
 });
 
+test('SSE messages over the rate are counted with their bytes, and each summary carries the last event id it covers', async ({ context, worker, server, snapshot, setSettings }) => {
+  await setSettings({ messageLogRate: 5 });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/plain.html`);
+  const url = `${server.url}/sse/burst?count=300&size=60`;
+  const seen = await page.evaluate(
+    (u) =>
+      new Promise<{ bytes: number; lastEventId: string }>((resolve) => {
+        const es = new EventSource(u);
+        let n = 0;
+        let bytes = 0;
+        es.onmessage = (e) => {
+          bytes += new TextEncoder().encode(e.data as string).length;
+          if (++n === 300) {
+            es.close();
+            resolve({ bytes, lastEventId: e.lastEventId });
+          }
+        };
+      }),
+    url,
+  );
+  expect(seen.lastEventId).toBe('300');
+  const connection = async () => (await snapshot()).connections.find((c) => c.url === url);
+  await expect.poll(async () => (await connection())?.messageCount).toBe(300);
+  const c = await connection();
+  expect(c?.bytes).toBe(seen.bytes);
+  expect(c?.lastEventId).toBe('300');
+  const entries = await worker.evaluate((id) => {
+    const state = (globalThis as unknown as { __sseConnections: { state: { log: LogEntry[] } } }).__sseConnections.state;
+    return state.log.filter((e) => e.ref === id && (e.kind === 'es:message' || e.kind === 'es:message-summary'));
+  }, c?.id ?? '');
+  // The server numbers its messages 1, 2, 3, ...: after n messages, logged or counted, the last event id is n.
+  let n = 0;
+  const ids: [string, string | undefined, string][] = [];
+  for (const e of entries) {
+    n += e.kind === 'es:message-summary' ? (e.count ?? 0) : 1;
+    ids.push([e.kind, e.lastEventId, String(n)]);
+  }
+  expect(n).toBe(300);
+  expect(entries.filter((e) => e.kind === 'es:message').length).toBeLessThan(50);
+  expect(entries.some((e) => e.kind === 'es:message-summary')).toBe(true);
+  expect(ids.map(([kind, id]) => [kind, id])).toEqual(ids.map(([kind, , expected]) => [kind, expected]));
+});
+
 test('lock requests over the rate are counted when short, and a lock held past the batch is still seen as held', async ({ context, worker, server, setSettings }) => {
   await setSettings({ messageLogRate: 5 });
   const page = await context.newPage();

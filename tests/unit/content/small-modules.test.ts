@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readLockRequest } from '../../../src/content/lock-options';
 import { isEventStream, HeaderPicker, normalizeMethod } from '../../../src/content/fetch-headers';
 import { readDeclaration } from '../../../src/content/hook';
-import { isOn, resetGuardForTests, safely, setFailureReporter } from '../../../src/content/guard';
+import { guarded, isOn, resetGuardForTests, safely, setFailureReporter } from '../../../src/content/guard';
 import { cleanStack, setOwnOriginForTests, withoutFramesOf } from '../../../src/content/stack';
 
 const cb = () => undefined;
@@ -105,6 +105,23 @@ describe('guard', () => {
       throw new Error('again');
     });
     expect(reports).toEqual(['es:event: Error: boom']);
+  });
+
+  it('a guarded listener runs as safely does: its argument passed, a failure turns everything off once, then nothing runs', () => {
+    const reports: string[] = [];
+    setFailureReporter((m) => reports.push(m));
+    const seen: number[] = [];
+    const listener = guarded('bc:event', (n: number) => {
+      if (n === 2) throw new RangeError('two');
+      seen.push(n);
+    });
+    listener(1);
+    expect(() => listener(2)).not.toThrow();
+    listener(3);
+    expect(seen).toEqual([1]);
+    expect(isOn()).toBe(false);
+    expect(safely('other', () => 1)).toBeUndefined();
+    expect(reports).toEqual(['bc:event: Error: two']);
   });
 
   it('does not run page code to describe what was thrown', () => {
