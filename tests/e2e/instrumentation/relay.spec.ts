@@ -74,7 +74,7 @@ test('at the default message log rate, the same flood is counted exactly and not
   expect(posts.slice(0, 200).map((e) => e.preview)).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
   expect(summaries.length).toBeGreaterThan(0);
   expect(posts.length + summaries.reduce((n, e) => n + (e.count ?? 0), 0)).toBe(15000);
-  expect(summaries[0]!.info).toMatch(/^[\d,]+ posts over [\d.]+ s, not logged one by one/);
+  expect(summaries[0]!.info).toMatch(/^[\d,]+ posts? over [\d.]+ s, not logged one by one/);
 });
 
 test('the stored message log rate applies from the page\'s start, before its first batch reaches the worker', async ({ context, worker, server, setSettings }) => {
