@@ -58,6 +58,7 @@ const columns: [string, (s: Sample) => number][] = [
   ['locks ms', (s) => s.locksMs],
   ['bc warm ms', (s) => s.bcWarmMs],
   ['locks warm ms', (s) => s.locksWarmMs],
+  ['page start ms', (s) => s.startMs],
   ['bc CPU', (s) => s.bcCpuMs],
   ['locks CPU', (s) => s.locksCpuMs],
   ['CPU all', (s) => cpuOf(s)],

@@ -26,7 +26,12 @@ export interface Sample {
   /** The same again, three more times in the same page: the median (warm: no first-use costs). */
   bcWarmMs: number;
   locksWarmMs: number;
+  /** A page's first script after the response's first byte (median of the loads after the first). */
+  startMs: number;
 }
+
+/** Loads of the page-start page per run; the first is left out (the renderer's own first use). */
+const START_LOADS = 6;
 
 /**
  * Relays per run (`BENCH_RELAYS`, default 3): the relay scenario again in the
@@ -83,7 +88,15 @@ export async function once(extension: boolean | string, serverUrl: string, count
       bcWarm.push(await micro.evaluate(() => (window as unknown as { bcPosts(n: number): Promise<number> }).bcPosts(1000)));
       locksWarm.push(await micro.evaluate(() => (window as unknown as { locks(n: number): Promise<number> }).locks(1000)));
     }
-    return { relayMs, relaysMs, relayCpu, bcMs, locksMs, bcCpuMs, locksCpuMs, bcWarmMs: median(bcWarm), locksWarmMs: median(locksWarm) };
+    const starts: number[] = [];
+    for (let i = 0; i < START_LOADS; i++) {
+      const page = await context.newPage();
+      await page.goto(`${serverUrl}/start.html?load=${i}`);
+      const info = await page.evaluate(() => (window as unknown as { startInfo: { responseStart: number; firstScript: number } }).startInfo);
+      if (i > 0) starts.push(info.firstScript - info.responseStart);
+      await page.close();
+    }
+    return { relayMs, relaysMs, relayCpu, bcMs, locksMs, bcCpuMs, locksCpuMs, bcWarmMs: median(bcWarm), locksWarmMs: median(locksWarm), startMs: median(starts) };
   } finally {
     await browser.close();
   }
@@ -100,7 +113,7 @@ export async function pageOverhead(runs = 5, count = 20_000): Promise<Row[]> {
     // variant logs every message (messageLogRate 0), the cost of the full log.
     const logged = (name: string, run: () => Promise<Sample>) => async () => {
       const s = await run();
-      log(`  ${name}: relays ${s.relaysMs.map((ms) => round(ms, 0)).join(' / ')} ms, bc ${round(s.bcMs, 1)} / warm ${round(s.bcWarmMs, 1)} ms, locks ${round(s.locksMs, 1)} / warm ${round(s.locksWarmMs, 1)} ms`);
+      log(`  ${name}: relays ${s.relaysMs.map((ms) => round(ms, 0)).join(' / ')} ms, bc ${round(s.bcMs, 1)} / warm ${round(s.bcWarmMs, 1)} ms, locks ${round(s.locksMs, 1)} / warm ${round(s.locksWarmMs, 1)} ms, page start ${round(s.startMs, 1)} ms`);
       return s;
     };
     const [without, withExt, everyMessage] = (await rotate(runs, [
@@ -131,6 +144,13 @@ export async function pageOverhead(runs = 5, count = 20_000): Promise<Row[]> {
     const warm = 'the same page, after the first: median of 3 more in each run';
     add('1,000 BroadcastChannel posts received (warm)', (s) => s.bcWarmMs, '≤ 1.10', withExt, warm);
     add('1,000 Web Lock requests (warm)', (s) => s.locksWarmMs, '≤ 1.10', withExt, warm);
+    add(
+      'page start: from the response’s first byte to the page’s first script',
+      (s) => s.startMs,
+      'no target (every page and frame pays it: the content scripts run first)',
+      withExt,
+      `median of ${START_LOADS - 1} loads per run (a page with one inline script)`,
+    );
     const full = 'messageLogRate 0: every message logged (same run, same baseline)';
     pooled(`${relayed}, every message logged`, everyMessage, 'no target (the cost of the full log)', `${full}; median of ${runs} runs × ${RELAYS} relays`);
     add('1,000 BroadcastChannel posts received (the first in a fresh page), every message logged', (s) => s.bcMs, 'no target', everyMessage, full);

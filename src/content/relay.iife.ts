@@ -3,14 +3,16 @@
  * purpose: it validates what the page script sends and forwards it over a
  * long-lived port (logic in relay-core.ts). Built as one synchronous IIFE.
  */
-import browser from 'webextension-polyfill';
 import { PAGE_EVENT_TYPE, RELAY_EVENT_TYPE, RELAY_PORT_NAME, SETTINGS_KEY } from '../shared/protocol';
-import { createRelay, type PortLike } from './relay-core';
+import { relayApi } from './extension-api';
+import { createRelay } from './relay-core';
 
 function start(): void {
+  const api = relayApi();
+  if (!api) return;
   const doc = document;
   const relay = createRelay({
-    connect: () => browser.runtime.connect({ name: RELAY_PORT_NAME }) as unknown as PortLike,
+    connect: () => api.runtime.connect({ name: RELAY_PORT_NAME }),
     docId: crypto.randomUUID(),
     url: () => location.href,
     title: () => doc.title,
@@ -21,9 +23,9 @@ function start(): void {
       setTimeout(fn, ms);
     },
     // After the extension is reloaded or removed, this relay's runtime is gone for good.
-    alive: () => typeof browser.runtime?.id === 'string',
+    alive: () => typeof api.runtime?.id === 'string',
     // The user's settings, until the worker's own config arrives.
-    loadSettings: async () => (await browser.storage.sync.get(SETTINGS_KEY))[SETTINGS_KEY],
+    loadSettings: async () => (await api.storage.sync.get(SETTINGS_KEY))[SETTINGS_KEY],
   });
   // Capture phase on window: we see the page script's events before any page listener can stop them.
   window.addEventListener(
