@@ -4,9 +4,9 @@
  * in Chromium, where both return promises for storage in Manifest V3.
  *
  * Not webextension-polyfill: the relay runs at the start of every frame of
- * every page, and the polyfill's module wrapper copied the whole `chrome`
- * object on load (touching lazily built namespaces such as `chrome.app`), a
- * cost each page paid before its first script (docs/benchmarks.md).
+ * every page, before the page's first script, and loading the polyfill there
+ * (its code, and the bundler's copy of the `chrome` object's properties)
+ * cost each page several milliseconds (docs/benchmarks.md).
  */
 import type { PortLike } from './relay-core';
 
