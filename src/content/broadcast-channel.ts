@@ -13,7 +13,7 @@ import { emit, getMessageLogRate, getPreviewBytes, nextId, now } from './context
 import { admit, countMessage, createGate, settle, type SourceGate } from './gate';
 import { nativeGetter, read } from './dom';
 import { holdBack, isHolding } from './faults';
-import { guarded, isOn, safely, turnOff } from './guard';
+import { guarded, safely } from './guard';
 import { wrapConstructor, wrapMethod } from './native-look';
 import { apply, NativeWeakMap, slice, wmGet, wmSet } from './natives';
 import { valuePreview } from './preview';
@@ -85,6 +85,8 @@ export function installBroadcastChannel(win: Window & typeof globalThis, addEven
     emit({ kind: 'bc:post', t: at, id: t.id, size, preview });
   }
 
+  const afterPost = guarded('bc:post', posted);
+
   const structuredCloneNative = win.structuredClone;
   let postProxy: ((this: BroadcastChannel, message: unknown) => void) | null = null;
   postProxy = wrapMethod(proto, 'postMessage', {
@@ -110,14 +112,7 @@ export function installBroadcastChannel(win: Window & typeof globalThis, addEven
       );
     },
     after(thisArg, args, result) {
-      // As `safely` does, without a closure per post.
-      if (isOn()) {
-        try {
-          posted(thisArg, args[0]);
-        } catch (error) {
-          turnOff('bc:post', error);
-        }
-      }
+      afterPost(thisArg, args[0]);
       return result;
     },
   });

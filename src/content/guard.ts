@@ -41,15 +41,16 @@ export function safely<T>(where: string, fn: () => T): T | undefined {
 }
 
 /**
- * `safely` for a callback of one argument (an event listener), built once:
- * no closure per call, which on a listener that runs for every message of a
- * stream is garbage the page's collector would have to sweep.
+ * `safely` for a callback of one or two arguments (an event listener, a
+ * wrapper's hook), built once: no closure per call, which on a callback that
+ * runs for every message of a stream is garbage the page's collector would
+ * have to sweep.
  */
-export function guarded<A>(where: string, fn: (arg: A) => void): (arg: A) => void {
-  return (arg: A) => {
+export function guarded<A, B = void>(where: string, fn: (a: A, b: B) => void): (a: A, b: B) => void {
+  return (a: A, b: B) => {
     if (off) return;
     try {
-      fn(arg);
+      fn(a, b);
     } catch (error) {
       turnOff(where, error);
     }

@@ -124,6 +124,17 @@ describe('guard', () => {
     expect(reports).toEqual(['bc:event: Error: two']);
   });
 
+  it('a guarded hook of two arguments gets both', () => {
+    const seen: [object, unknown][] = [];
+    const hook = guarded('bc:post', (thisArg: object, message: unknown) => {
+      seen.push([thisArg, message]);
+    });
+    const channel = {};
+    hook(channel, 'hello');
+    expect(seen).toEqual([[channel, 'hello']]);
+    expect(isOn()).toBe(true);
+  });
+
   it('does not run page code to describe what was thrown', () => {
     const reports: string[] = [];
     setFailureReporter((m) => reports.push(m));
