@@ -9,7 +9,6 @@ import { HOOK_NAME, installHook } from './hook';
 import { maskToString, wrapMethod } from './native-look';
 import { getOwnPropertyDescriptor } from './natives';
 import { createPageTransport } from './page-transport';
-import { learnOwnOrigin } from './stack';
 import { installWebLocks } from './web-locks';
 
 export function installMainWorld(win: Window & typeof globalThis): void {
@@ -21,7 +20,6 @@ export function installMainWorld(win: Window & typeof globalThis): void {
     installFaults(win, (json) => batcher.sendRaw(json));
     setSink((event) => batcher.push(event));
     setFailureReporter((message) => batcher.push({ kind: 'wrapper:error', t: now(), message }));
-    learnOwnOrigin();
     maskToString();
     installHook(win);
     installEventSource(win, addEventListener);

@@ -11,8 +11,23 @@
  */
 import { apply, getOwnPropertyDescriptor, indexOf, isObjectLike, NativeError, slice } from './natives';
 
-/** `chrome-extension://<id>/` (or moz-extension) of our own script, found once at startup. */
+/**
+ * `chrome-extension://<id>/` (or moz-extension) of our own script, found the
+ * first time an error passes through one of our wrappers, not at startup:
+ * formatting a stack in our bundle made V8 collect the source positions of
+ * its functions, 3 to 10 ms of every page's start before its first script
+ * (measured with performance marks; docs/benchmarks.md). The top frame of
+ * the stack made here is always ours, so the page cannot hide it, short of
+ * `Error.stackTraceLimit = 0`, when its errors have no frames to clean either
+ * (and we try again on the next error).
+ */
 let ourOrigin: string | null = null;
+let learned = false;
+
+function ownOrigin(): string | null {
+  if (!learned) learnOwnOrigin();
+  return ourOrigin;
+}
 
 export function learnOwnOrigin(): void {
   try {
@@ -22,7 +37,10 @@ export function learnOwnOrigin(): void {
       if (at === -1) continue;
       const rest = slice(stack, at + scheme.length);
       const slash = indexOf(rest, '/');
-      if (slash > 0) ourOrigin = `${scheme}${slice(rest, 0, slash + 1)}`;
+      if (slash > 0) {
+        ourOrigin = `${scheme}${slice(rest, 0, slash + 1)}`;
+        learned = true;
+      }
       return;
     }
   } catch {
@@ -30,9 +48,10 @@ export function learnOwnOrigin(): void {
   }
 }
 
-/** Tests only. */
+/** Tests only: the origin as if learned (null: not learned yet). */
 export function setOwnOriginForTests(origin: string | null): void {
   ourOrigin = origin;
+  learned = origin !== null;
 }
 
 /** The stack text without lines that mention `origin`. Pure. */
@@ -52,12 +71,14 @@ export function withoutFramesOf(stack: string, origin: string): string {
 
 /** Clean `error.stack` in place if it shows our frames. Never throws. */
 export function cleanStack(error: unknown): void {
-  const origin = ourOrigin;
-  if (!origin || !isObjectLike(error)) return;
+  if (!isObjectLike(error)) return;
   try {
+    // Checked before our own stack is made: with the page's prepareStackTrace, formatting it would run page code.
     if (getOwnPropertyDescriptor(NativeError, 'prepareStackTrace')) return;
     const desc = getOwnPropertyDescriptor(error, 'stack');
     if (!desc) return;
+    const origin = ownOrigin();
+    if (!origin) return;
     if (desc.get && desc.set) {
       const stack = apply(desc.get, error, []);
       if (typeof stack === 'string' && indexOf(stack, origin) !== -1) apply(desc.set, error, [withoutFramesOf(stack, origin)]);

@@ -213,9 +213,18 @@ export function parsePageBatch(detail: unknown): ParsedBatch | null {
  * tries every option's discriminator and builds an issue object for each
  * miss, which cost more than the rest of validation on the page's thread.
  */
-const schemaByKind = new Map<string, (typeof PageEventSchema.options)[number]>(
-  PageEventSchema.options.map((o) => [o.entries.kind.literal, o]),
-);
+type KindSchema = (typeof PageEventSchema.options)[number];
+/**
+ * Built on first use, not when the module loads: a module-level statement
+ * with a call keeps every page event schema in each bundle that imports this
+ * module, the relay's among them, which builds them in every frame before
+ * the page's first script (docs/benchmarks.md).
+ */
+let schemaByKind: Map<string, KindSchema> | null = null;
+function schemaOf(kind: string): KindSchema | undefined {
+  schemaByKind ??= new Map<string, KindSchema>(PageEventSchema.options.map((o) => [o.entries.kind.literal, o]));
+  return schemaByKind.get(kind);
+}
 const FAST = { abortEarly: true, abortPipeEarly: true } as const;
 
 export function parsePageEvents(list: readonly unknown[], dropped = 0): ParsedBatch {
@@ -225,7 +234,7 @@ export function parsePageEvents(list: readonly unknown[], dropped = 0): ParsedBa
   for (let i = 0; i < n; i++) {
     const item = list[i];
     const kind = typeof item === 'object' && item !== null ? (item as { kind?: unknown }).kind : undefined;
-    const schema = typeof kind === 'string' ? schemaByKind.get(kind) : undefined;
+    const schema = typeof kind === 'string' ? schemaOf(kind) : undefined;
     const r = schema ? v.safeParse(schema, item, FAST) : null;
     if (r?.success) events.push(r.output as PageEvent);
     else invalid++;

@@ -194,4 +194,32 @@ describe('stack cleaning', () => {
       if (runners !== undefined) ErrorCtor.prepareStackTrace = runners;
     }
   });
+
+  it('learns its origin only when an error needs cleaning, and never by running the page\'s prepareStackTrace', () => {
+    setOwnOriginForTests(null); // not learned: install no longer makes a stack at startup
+    const ErrorCtor = Error as unknown as { prepareStackTrace?: unknown };
+    const runners = ErrorCtor.prepareStackTrace;
+    let calls = 0;
+    ErrorCtor.prepareStackTrace = () => {
+      calls++;
+      return 'page-formatted';
+    };
+    try {
+      const e = new Error('m');
+      e.stack = 'Error: m\n    at page (http://site/app.js:1:2)';
+      cleanStack(e);
+      // Learning the origin would have formatted a stack of our own through the page's function.
+      expect(calls).toBe(0);
+      expect(e.stack).toBe('Error: m\n    at page (http://site/app.js:1:2)');
+    } finally {
+      delete ErrorCtor.prepareStackTrace;
+      if (runners !== undefined) ErrorCtor.prepareStackTrace = runners;
+    }
+    // Without the page's function, an error with no frames of an extension is left as it was
+    // (here, in Node, our own frames are file:// ones: nothing to learn, nothing to clean).
+    const g = new Error('n');
+    g.stack = 'Error: n\n    at page (http://site/app.js:1:2)';
+    cleanStack(g);
+    expect(g.stack).toBe('Error: n\n    at page (http://site/app.js:1:2)');
+  });
 });
