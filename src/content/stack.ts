@@ -15,7 +15,7 @@ import { apply, getOwnPropertyDescriptor, indexOf, isObjectLike, NativeError, sl
  * `chrome-extension://<id>/` (or moz-extension) of our own script, found the
  * first time an error passes through one of our wrappers, not at startup:
  * formatting a stack in our bundle made V8 collect the source positions of
- * its functions, 3 to 10 ms of every page's start before its first script
+ * its functions, 3 to 8 ms of every page's start before its first script
  * (measured with performance marks; docs/benchmarks.md). The top frame of
  * the stack made here is always ours, so the page cannot hide it, short of
  * `Error.stackTraceLimit = 0`, when its errors have no frames to clean either
