@@ -1,7 +1,8 @@
 /**
  * Isolated-world relay, injected at document_start in every frame. Small on
  * purpose: it checks the header and size of what the page script sends and
- * forwards it over a long-lived port (logic in relay-core.ts). Built as one synchronous IIFE.
+ * forwards it over a long-lived port (logic in relay-core.ts). Built as one
+ * synchronous IIFE.
  */
 import { PAGE_EVENT_TYPE, RELAY_EVENT_TYPE, RELAY_PORT_NAME, SETTINGS_KEY } from '../shared/protocol';
 import { relayApi, type RelayApi } from './extension-api';

@@ -22,14 +22,13 @@ import { apply, getOwnPropertyDescriptor, indexOf, isObjectLike, NativeError, sl
  * (and we try again on the next error).
  */
 let ourOrigin: string | null = null;
-let learned = false;
 
 function ownOrigin(): string | null {
-  if (!learned) learnOwnOrigin();
+  if (ourOrigin === null) learnOwnOrigin();
   return ourOrigin;
 }
 
-export function learnOwnOrigin(): void {
+function learnOwnOrigin(): void {
   try {
     const stack = new NativeError().stack ?? '';
     for (const scheme of ['chrome-extension://', 'moz-extension://']) {
@@ -37,10 +36,7 @@ export function learnOwnOrigin(): void {
       if (at === -1) continue;
       const rest = slice(stack, at + scheme.length);
       const slash = indexOf(rest, '/');
-      if (slash > 0) {
-        ourOrigin = `${scheme}${slice(rest, 0, slash + 1)}`;
-        learned = true;
-      }
+      if (slash > 0) ourOrigin = `${scheme}${slice(rest, 0, slash + 1)}`;
       return;
     }
   } catch {
@@ -51,7 +47,6 @@ export function learnOwnOrigin(): void {
 /** Tests only: the origin as if learned (null: not learned yet). */
 export function setOwnOriginForTests(origin: string | null): void {
   ourOrigin = origin;
-  learned = origin !== null;
 }
 
 /** The stack text without lines that mention `origin`. Pure. */
