@@ -23,6 +23,8 @@ export interface Sample {
   /** CPU ms of all Chromium processes during the 1,000 posts, and during the 1,000 lock requests. */
   bcCpuMs: number;
   locksCpuMs: number;
+  /** The same per process kind (first 1,000 posts). */
+  bcCpu: Record<string, number>;
   /** The same again, three more times in the same page: the median (warm: no first-use costs). */
   bcWarmMs: number;
   locksWarmMs: number;
@@ -78,7 +80,8 @@ export async function once(extension: boolean | string, serverUrl: string, count
     const total = (cpu: Record<string, number>) => Object.values(cpu).reduce((a, b) => a + b, 0);
     let before = cpuByKind();
     const bcMs = await micro.evaluate(() => (window as unknown as { bcPosts(n: number): Promise<number> }).bcPosts(1000));
-    const bcCpuMs = total(cpuSpent(before, cpuByKind()));
+    const bcCpu = cpuSpent(before, cpuByKind());
+    const bcCpuMs = total(bcCpu);
     before = cpuByKind();
     const locksMs = await micro.evaluate(() => (window as unknown as { locks(n: number): Promise<number> }).locks(1000));
     const locksCpuMs = total(cpuSpent(before, cpuByKind()));
@@ -96,7 +99,7 @@ export async function once(extension: boolean | string, serverUrl: string, count
       if (i > 0) starts.push(info.firstScript - info.responseStart);
       await page.close();
     }
-    return { relayMs, relaysMs, relayCpu, bcMs, locksMs, bcCpuMs, locksCpuMs, bcWarmMs: median(bcWarm), locksWarmMs: median(locksWarm), startMs: median(starts) };
+    return { relayMs, relaysMs, relayCpu, bcMs, locksMs, bcCpuMs, locksCpuMs, bcCpu, bcWarmMs: median(bcWarm), locksWarmMs: median(locksWarm), startMs: median(starts) };
   } finally {
     await browser.close();
   }
