@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { log, median, round, type Row } from './lib';
+import { log, median, ratioInterval, round, type Row } from './lib';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -180,7 +180,18 @@ export async function demoServer(runs = 5, connections = 1000): Promise<Row[]> {
     const add = (metric: string, pick: (r: ModeResult) => number, unit: string, digits: number) => {
       const m = median(mem.map(pick));
       const r = median(red.map(pick));
-      rows.push({ benchmark: 'demo server', metric: `${metric}, Redis mode vs memory mode`, value: round(r, digits), unit, baseline: round(m, digits), ratio: round(r / m, 2), runs });
+      // Run i measured both modes one after the other: paired.
+      const interval = ratioInterval(mem.map((x) => [pick(x)]), red.map((x) => [pick(x)]));
+      rows.push({
+        benchmark: 'demo server',
+        metric: `${metric}, Redis mode vs memory mode`,
+        value: round(r, digits),
+        unit,
+        baseline: round(m, digits),
+        ratio: round(r / m, 2),
+        ...(interval ? { interval: [round(interval[0], 2), round(interval[1], 2)] as [number, number] } : {}),
+        runs,
+      });
     };
     const note = `${connections} connections (1 per user) over ${projects} projects, ${rounds} messages per project`;
     add(`fan-out latency p50 (${note})`, (x) => x.p50, 'ms', 2);

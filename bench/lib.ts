@@ -20,7 +20,11 @@ export interface Row {
   baseline?: number;
   /** value / baseline. */
   ratio?: number;
+  /** The ratio's 95 % interval over the runs (`ratioInterval`), where it has a baseline. */
+  interval?: [number, number];
   target?: string;
+  /** A ratio target judged with the interval (`verdict`). */
+  verdict?: string;
   runs: number;
   note?: string;
 }
@@ -43,4 +47,60 @@ export async function rotate<T>(runs: number, variants: readonly (() => Promise<
 
 export function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** A seeded PRNG (mulberry32): the same measurements give the same interval. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * How far the ratio median(value) / median(baseline) can be trusted: a
+ * percentile bootstrap over the runs. Each run is a list of observations
+ * (one, or several relays); `baseline[i]` and `value[i]` ran side by side in
+ * run i, so a resample draws run indices and takes both sides of each drawn
+ * run (paired: a slow spell of the machine moves both). Returns the
+ * `level` interval [low, high], or null with fewer than 3 runs. Seeded, so
+ * the same figures give the same interval.
+ */
+export function ratioInterval(baseline: number[][], value: number[][], level = 0.95, resamples = 4000, seed = 7): [number, number] | null {
+  const n = Math.min(baseline.length, value.length);
+  if (n < 3) return null;
+  const random = seeded(seed);
+  const ratios: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const b: number[] = [];
+    const v: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const i = Math.floor(random() * n);
+      b.push(...(baseline[i] as number[]));
+      v.push(...(value[i] as number[]));
+    }
+    const base = median(b);
+    if (base > 0) ratios.push(median(v) / base);
+  }
+  if (ratios.length === 0) return null;
+  ratios.sort((x, y) => x - y);
+  const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.max(0, Math.floor(q * ratios.length)))] as number;
+  return [at((1 - level) / 2), at(1 - (1 - level) / 2)];
+}
+
+/**
+ * A ratio target (at most `limit`) judged with the ratio's interval: met
+ * when the whole interval is at or under it, missed when the whole interval
+ * is over it, and otherwise not decided by this run (the noise spans the
+ * target).
+ */
+export function verdict(interval: [number, number] | null, limit: number): 'met' | 'missed' | 'within the noise' | undefined {
+  if (!interval) return undefined;
+  if (interval[1] <= limit) return 'met';
+  if (interval[0] > limit) return 'missed';
+  return 'within the noise';
 }

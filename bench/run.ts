@@ -21,11 +21,12 @@ function machine(): string {
 }
 
 function table(rows: Row[]): string {
-  const head = '| benchmark | metric | value | baseline (side by side) | ratio | target | runs | notes |\n|---|---|---|---|---|---|---|---|';
+  const head =
+    '| benchmark | metric | value | baseline (side by side) | ratio | ratio, 95 % interval | target | verdict | runs | notes |\n|---|---|---|---|---|---|---|---|---|---|';
   // A cell must not contain a pipe or a line break.
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const body = rows.map((r) =>
-    `| ${r.benchmark} | ${cell(r.metric)} | ${r.value} ${r.unit} | ${r.baseline === undefined ? '—' : `${r.baseline} ${r.unit}`} | ${r.ratio ?? '—'} | ${cell(r.target ?? '')} | ${r.runs} | ${cell(r.note ?? '')} |`,
+    `| ${r.benchmark} | ${cell(r.metric)} | ${r.value} ${r.unit} | ${r.baseline === undefined ? '—' : `${r.baseline} ${r.unit}`} | ${r.ratio ?? '—'} | ${r.interval ? `${r.interval[0]}–${r.interval[1]}` : '—'} | ${cell(r.target ?? '')} | ${r.verdict ?? ''} | ${r.runs} | ${cell(r.note ?? '')} |`,
   );
   return [head, ...body].join('\n');
 }
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
   // A partial run (some suites named) must not replace the figures the README shows.
   const file = only.length === 0 ? 'results.json' : 'results-partial.json';
   writeFileSync(path.join(ROOT, 'bench', file), JSON.stringify(result, null, 2) + '\n');
-  const md = `Measured by \`npm run bench\` on ${result.at.slice(0, 10)}, ${result.machine}, load average ${load.before} at the start and ${load.after} at the end. Each figure is the median of the runs its row gives; a baseline is measured side by side in the same run, alternating (page overhead: without the extension; ingest: the page's own production rate; demo server: memory mode).\n\n${table(rows)}`;
+  const md = `Measured by \`npm run bench\` on ${result.at.slice(0, 10)}, ${result.machine}, load average ${load.before} at the start and ${load.after} at the end. Each figure is the median of the runs its row gives; a baseline is measured side by side in the same run, alternating (page overhead: without the extension; ingest: the page's own production rate; demo server: memory mode). The interval is a paired bootstrap over the runs (\`ratioInterval\` in bench/lib.ts); a ratio target is *met* when the whole interval is at or under it, *missed* when the whole interval is over it, and *within the noise* otherwise.\n\n${table(rows)}`;
   console.log(md);
   const readmePath = path.join(ROOT, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
