@@ -93,7 +93,26 @@ export function ratioInterval(baseline: number[][], value: number[][], level = 0
 }
 
 /**
- * A ratio target (at most `limit`) judged with the ratio's interval: met
+ * The same for a figure with a fixed target and no baseline (the panel's
+ * times, the worker's heap): the `level` interval of median(values) over
+ * the runs, or null with fewer than 3 runs.
+ */
+export function medianInterval(values: number[], level = 0.95, resamples = 4000, seed = 7): [number, number] | null {
+  if (values.length < 3) return null;
+  const random = seeded(seed);
+  const medians: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const pick: number[] = [];
+    for (let k = 0; k < values.length; k++) pick.push(values[Math.floor(random() * values.length)] as number);
+    medians.push(median(pick));
+  }
+  medians.sort((x, y) => x - y);
+  const at = (q: number) => medians[Math.min(medians.length - 1, Math.max(0, Math.floor(q * medians.length)))] as number;
+  return [at((1 - level) / 2), at(1 - (1 - level) / 2)];
+}
+
+/**
+ * A target of at most `limit` (a ratio, or value / target) judged with the ratio's interval: met
  * when the whole interval is at or under it, missed when the whole interval
  * is over it, and otherwise not decided by this run (the noise spans the
  * target).

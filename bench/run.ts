@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   // A partial run (some suites named) must not replace the figures the README shows.
   const file = only.length === 0 ? 'results.json' : 'results-partial.json';
   writeFileSync(path.join(ROOT, 'bench', file), JSON.stringify(result, null, 2) + '\n');
-  const md = `Measured by \`npm run bench\` on ${result.at.slice(0, 10)}, ${result.machine}, load average ${load.before} at the start and ${load.after} at the end. Each figure is the median of the runs its row gives; a baseline is measured side by side in the same run, alternating (page overhead: without the extension; ingest: the page's own production rate; demo server: memory mode). The interval is a paired bootstrap over the runs (\`ratioInterval\` in bench/lib.ts); a ratio target is *met* when the whole interval is at or under it, *missed* when the whole interval is over it, and *within the noise* otherwise.\n\n${table(rows)}`;
+  const md = `Measured by \`npm run bench\` on ${result.at.slice(0, 10)}, ${result.machine}, load average ${load.before} at the start and ${load.after} at the end. Each figure is the median of the runs its row gives; a baseline is measured side by side in the same run, alternating (page overhead: without the extension; ingest: the page's own production rate; demo server: memory mode). The interval is a bootstrap over the runs, paired where there is a baseline (\`ratioInterval\`, \`medianInterval\` in bench/lib.ts); a target is *met* when the whole interval is at or under it, *missed* when the whole interval is over it, and *within the noise* otherwise.\n\n${table(rows)}`;
   console.log(md);
   const readmePath = path.join(ROOT, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, ratioInterval, verdict } from '../../../bench/lib';
+import { median, medianInterval, ratioInterval, verdict } from '../../../bench/lib';
 
 const runs = (xs: number[]) => xs.map((x) => [x]);
 
@@ -46,5 +46,18 @@ describe('verdict', () => {
     expect(verdict([1.05, 1.12], 1.1)).toBe('within the noise');
     expect(verdict([1.11, 1.3], 1.1)).toBe('missed');
     expect(verdict(null, 1.1)).toBeUndefined();
+  });
+});
+
+describe('medianInterval', () => {
+  it('is a point for identical runs, holds the median otherwise, and needs 3 runs', () => {
+    expect(medianInterval([5, 5, 5, 5, 5])).toEqual([5, 5]);
+    const xs = [120, 141, 133, 209, 117];
+    const [low, high] = medianInterval(xs) as [number, number];
+    expect(low).toBeLessThanOrEqual(median(xs));
+    expect(high).toBeGreaterThanOrEqual(median(xs));
+    expect(low).toBeGreaterThanOrEqual(117);
+    expect(high).toBeLessThanOrEqual(209);
+    expect(medianInterval([1, 2])).toBeNull();
   });
 });
