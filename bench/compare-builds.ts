@@ -13,7 +13,7 @@
  * `<dir A> <dir B> [runs] [messages]` still works.)
  */
 import { startTestServer } from '../tests/e2e/support/server';
-import { median, round } from './lib';
+import { median, ratioInterval, round } from './lib';
 import { once, PAGES, type Sample } from './page-overhead';
 
 const args = process.argv.slice(2);
@@ -69,13 +69,18 @@ const columns: [string, (s: Sample) => number][] = [
   ['CPU browser', (s) => cpuOf(s, 'browser')],
   ['CPU worker', (s) => cpuOf(s, 'extension renderer (worker)')],
 ];
-console.log(`medians of ${runs} runs, ${count} relayed messages${settings ? `, settings ${JSON.stringify(settings)}` : ''}; (×) = ratio to none`);
+/** The ratio's 95 % interval over the runs (paired, as in npm run bench). */
+function span(base: number[][], value: number[][]): string {
+  const interval = ratioInterval(base, value);
+  return interval ? `, ${round(interval[0], 3)}–${round(interval[1], 3)}` : '';
+}
+console.log(`medians of ${runs} runs, ${count} relayed messages${settings ? `, settings ${JSON.stringify(settings)}` : ''}; (×) = ratio to none, with its 95 % interval over the runs`);
 // Every relay of every run (runs × relays per run), then the per-run columns.
 {
   const base = median((samples[0] as Sample[]).flatMap((x) => x.relaysMs));
   const cells = samples.map((list, v) => {
     const m = median(list.flatMap((x) => x.relaysMs));
-    return v === 0 || base === 0 ? `${names[v]} ${round(m, 1)}` : `${names[v]} ${round(m, 1)} (×${round(m / base, 3)})`;
+    return v === 0 || base === 0 ? `${names[v]} ${round(m, 1)}` : `${names[v]} ${round(m, 1)} (×${round(m / base, 3)}${span((samples[0] as Sample[]).map((x) => x.relaysMs), list.map((x) => x.relaysMs))})`;
   });
   console.log(`${'relay ms'.padEnd(14)} ${cells.join(' | ')}`);
 }
@@ -83,7 +88,7 @@ for (const [title, f] of columns) {
   const base = median((samples[0] as Sample[]).map(f));
   const cells = samples.map((list, v) => {
     const m = median(list.map(f));
-    return v === 0 || base === 0 ? `${names[v]} ${round(m, 1)}` : `${names[v]} ${round(m, 1)} (×${round(m / base, 3)})`;
+    return v === 0 || base === 0 ? `${names[v]} ${round(m, 1)}` : `${names[v]} ${round(m, 1)} (×${round(m / base, 3)}${span((samples[0] as Sample[]).map((x) => [f(x)]), list.map((x) => [f(x)]))})`;
   });
   console.log(`${title.padEnd(14)} ${cells.join(' | ')}`);
 }
