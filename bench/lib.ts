@@ -20,10 +20,13 @@ export interface Row {
   baseline?: number;
   /** value / baseline. */
   ratio?: number;
-  /** The ratio's 95 % interval over the runs (`ratioInterval`), where it has a baseline. */
+  /**
+   * The ratio's 95 % interval over the runs: `ratioInterval` where there is
+   * a baseline, `medianInterval` / target where the ratio is value / target.
+   */
   interval?: [number, number];
   target?: string;
-  /** A ratio target judged with the interval (`verdict`). */
+  /** The target judged with the interval (`verdict`): met, missed, or within the noise. */
   verdict?: string;
   runs: number;
   note?: string;
@@ -112,10 +115,10 @@ export function medianInterval(values: number[], level = 0.95, resamples = 4000,
 }
 
 /**
- * A target of at most `limit` (a ratio, or value / target) judged with the ratio's interval: met
- * when the whole interval is at or under it, missed when the whole interval
- * is over it, and otherwise not decided by this run (the noise spans the
- * target).
+ * A target of at most `limit` (a ratio, or value / target) judged with the
+ * ratio's interval: met when the whole interval is at or under it, missed
+ * when the whole interval is over it, and otherwise not decided by this run
+ * (the noise spans the target).
  */
 export function verdict(interval: [number, number] | null, limit: number): 'met' | 'missed' | 'within the noise' | undefined {
   if (!interval) return undefined;
