@@ -1,4 +1,6 @@
 /** Small helpers shared by the benchmarks. */
+import { prng } from '../tests/sim/kernel';
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -52,18 +54,6 @@ export function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-/** A seeded PRNG (mulberry32): the same measurements give the same interval. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * How far the ratio median(value) / median(baseline) can be trusted: a
  * percentile bootstrap over the runs. Each run is a list of observations
@@ -76,7 +66,7 @@ function seeded(seed: number): () => number {
 export function ratioInterval(baseline: number[][], value: number[][], level = 0.95, resamples = 4000, seed = 7): [number, number] | null {
   const n = Math.min(baseline.length, value.length);
   if (n < 3) return null;
-  const random = seeded(seed);
+  const random = prng(seed);
   const ratios: number[] = [];
   for (let r = 0; r < resamples; r++) {
     const b: number[] = [];
@@ -89,9 +79,14 @@ export function ratioInterval(baseline: number[][], value: number[][], level = 0
     const base = median(b);
     if (base > 0) ratios.push(median(v) / base);
   }
-  if (ratios.length === 0) return null;
-  ratios.sort((x, y) => x - y);
-  const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.max(0, Math.floor(q * ratios.length)))] as number;
+  return percentiles(ratios, level);
+}
+
+/** The central `level` share of `stats` (a percentile interval), or null when empty. */
+function percentiles(stats: number[], level: number): [number, number] | null {
+  if (stats.length === 0) return null;
+  const sorted = [...stats].sort((x, y) => x - y);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * sorted.length)))] as number;
   return [at((1 - level) / 2), at(1 - (1 - level) / 2)];
 }
 
@@ -102,16 +97,14 @@ export function ratioInterval(baseline: number[][], value: number[][], level = 0
  */
 export function medianInterval(values: number[], level = 0.95, resamples = 4000, seed = 7): [number, number] | null {
   if (values.length < 3) return null;
-  const random = seeded(seed);
+  const random = prng(seed);
   const medians: number[] = [];
   for (let r = 0; r < resamples; r++) {
     const pick: number[] = [];
     for (let k = 0; k < values.length; k++) pick.push(values[Math.floor(random() * values.length)] as number);
     medians.push(median(pick));
   }
-  medians.sort((x, y) => x - y);
-  const at = (q: number) => medians[Math.min(medians.length - 1, Math.max(0, Math.floor(q * medians.length)))] as number;
-  return [at((1 - level) / 2), at(1 - (1 - level) / 2)];
+  return percentiles(medians, level);
 }
 
 /**
