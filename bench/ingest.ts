@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { extensionWorker, launchChromium, setExtensionSettings } from '../tests/e2e/support/chromium';
 import { Cdp } from '../tests/e2e/support/cdp';
 import { startTestServer } from '../tests/e2e/support/server';
-import { log, median, medianInterval, round, verdict, type Row } from './lib';
+import { againstTarget, log, median, round, type Row } from './lib';
 import { cpuByKind, cpuSpent } from './proc-cpu';
 import type { Worker } from 'playwright-core';
 
@@ -106,8 +106,6 @@ export async function ingest(runs = 5, total = 1_000_000): Promise<Row[]> {
       log(`  run ${i + 1}: ${JSON.stringify(samples.at(-1))}`);
     }
     const rate = (s: Sample) => (s.accepted / s.ingestMs) * 1000;
-    const heap = medianInterval(samples.map((s) => s.heapMB));
-    const heapJudged = heap ? { interval: [round(heap[0] / HEAP_TARGET_MB, 2), round(heap[1] / HEAP_TARGET_MB, 2)] as [number, number] } : {};
     const produced = (s: Sample) => (total / s.produceMs) * 1000;
     return [
       {
@@ -134,10 +132,8 @@ export async function ingest(runs = 5, total = 1_000_000): Promise<Row[]> {
         metric: `worker heap after ${total.toLocaleString('en')} events (after GC)`,
         value: round(median(samples.map((s) => s.heapMB)), 1),
         unit: 'MB',
-        ratio: round(median(samples.map((s) => s.heapMB)) / HEAP_TARGET_MB, 2),
-        ...heapJudged,
+        ...againstTarget(samples.map((s) => s.heapMB), HEAP_TARGET_MB),
         target: `≤ ${HEAP_TARGET_MB} MB (ratio is value / target)`,
-        ...(heapJudged.interval ? { verdict: verdict(heapJudged.interval, 1) } : {}),
         runs,
       },
     ];

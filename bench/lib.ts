@@ -108,6 +108,18 @@ export function medianInterval(values: number[], level = 0.95, resamples = 4000,
 }
 
 /**
+ * A figure with a fixed target and no baseline, as a row's ratio fields:
+ * median(values) / target, the interval of that over the runs, and the
+ * verdict against 1.
+ */
+export function againstTarget(values: number[], target: number): Pick<Row, 'ratio' | 'interval' | 'verdict'> {
+  const interval = medianInterval(values);
+  const scaled = interval ? ([round(interval[0] / target, 2), round(interval[1] / target, 2)] as [number, number]) : null;
+  const judged = verdict(scaled, 1);
+  return { ratio: round(median(values) / target, 2), ...(scaled ? { interval: scaled } : {}), ...(judged ? { verdict: judged } : {}) };
+}
+
+/**
  * A target of at most `limit` (a ratio, or value / target) judged with the
  * ratio's interval: met when the whole interval is at or under it, missed
  * when the whole interval is over it, and otherwise not decided by this run

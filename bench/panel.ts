@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extensionWorker, launchChromium, setExtensionSettings } from '../tests/e2e/support/chromium';
 import { startTestServer } from '../tests/e2e/support/server';
-import { log, median, medianInterval, round, verdict, type Row } from './lib';
+import { againstTarget, log, median, round, type Row } from './lib';
 
 const PAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages');
 
@@ -164,22 +164,9 @@ export async function panelBench(runs = 5, events = 100_000): Promise<Row[]> {
       log(`  run ${i + 1}: ${JSON.stringify(samples.at(-1))}`);
     }
     const row = (metric: string, pick: (s: Sample) => number, target: number, targetText = `≤ ${target} ms (ratio is value / target)`): Row => {
-      const value = median(samples.map(pick));
       // No side-by-side baseline exists for a panel-only cost: the ratio here is to the target, and so is its interval.
-      const interval = medianInterval(samples.map(pick));
-      const ratio = interval ? ([round(interval[0] / target, 2), round(interval[1] / target, 2)] as [number, number]) : null;
-      const judged = verdict(ratio, 1);
-      return {
-        benchmark: 'panel',
-        metric,
-        value: round(value, 1),
-        unit: 'ms',
-        ratio: round(value / target, 2),
-        ...(ratio ? { interval: ratio } : {}),
-        target: targetText,
-        ...(judged ? { verdict: judged } : {}),
-        runs,
-      };
+      const values = samples.map(pick);
+      return { benchmark: 'panel', metric, value: round(median(values), 1), unit: 'ms', ...againstTarget(values, target), target: targetText, runs };
     };
     const kept = median(samples.map((s) => s.kept));
     return [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, medianInterval, ratioInterval, verdict } from '../../../bench/lib';
+import { againstTarget, median, medianInterval, ratioInterval, verdict } from '../../../bench/lib';
 
 const runs = (xs: number[]) => xs.map((x) => [x]);
 
@@ -59,5 +59,17 @@ describe('medianInterval', () => {
     expect(low).toBeGreaterThanOrEqual(117);
     expect(high).toBeLessThanOrEqual(209);
     expect(medianInterval([1, 2])).toBeNull();
+  });
+});
+
+describe('againstTarget', () => {
+  it('gives value / target, its interval and the verdict against 1', () => {
+    expect(againstTarget([130, 117, 141, 120, 133], 200)).toEqual({ ratio: 0.65, interval: expect.any(Array), verdict: 'met' });
+    const { interval } = againstTarget([130, 117, 141, 120, 133], 200);
+    expect((interval as [number, number])[0]).toBeGreaterThanOrEqual(0.58);
+    expect((interval as [number, number])[1]).toBeLessThanOrEqual(0.71);
+    expect(againstTarget([230, 217, 241, 220, 233], 200).verdict).toBe('missed');
+    expect(againstTarget([150, 217, 241, 180, 233], 200).verdict).toBe('within the noise');
+    expect(againstTarget([5, 6], 64)).toEqual({ ratio: 0.09 });
   });
 });
