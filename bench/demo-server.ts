@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { log, median, ratioInterval, round, type Row } from './lib';
+import { intervalField, log, median, ratioInterval, round, type Row } from './lib';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -189,7 +189,7 @@ export async function demoServer(runs = 5, connections = 1000): Promise<Row[]> {
         unit,
         baseline: round(m, digits),
         ratio: round(r / m, 2),
-        ...(interval ? { interval: [round(interval[0], 2), round(interval[1], 2)] as [number, number] } : {}),
+        ...intervalField(interval, 2),
         runs,
       });
     };

@@ -107,6 +107,11 @@ export function medianInterval(values: number[], level = 0.95, resamples = 4000,
   return percentiles(medians, level);
 }
 
+/** A row's `interval` field: the interval rounded to `digits`, or nothing. */
+export function intervalField(interval: [number, number] | null, digits: number): Pick<Row, 'interval'> {
+  return interval ? { interval: [round(interval[0], digits), round(interval[1], digits)] } : {};
+}
+
 /**
  * A figure with a fixed target and no baseline, as a row's ratio fields:
  * median(values) / target, the interval of that over the runs, and the

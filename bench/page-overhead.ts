@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extensionWorker, launchChromium, setExtensionSettings } from '../tests/e2e/support/chromium';
 import { startTestServer } from '../tests/e2e/support/server';
-import { log, median, ratioInterval, rotate, round, verdict, type Row } from './lib';
+import { intervalField, log, median, ratioInterval, rotate, round, verdict, type Row } from './lib';
 import { cpuByKind, cpuSpent } from './proc-cpu';
 
 const PAGES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pages');
@@ -139,7 +139,7 @@ export async function pageOverhead(runs = 5, count = 20_000): Promise<Row[]> {
         unit: 'ms',
         baseline: round(b, 1),
         ratio: round(v / b, 3),
-        ...(interval ? { interval: [round(interval[0], 3), round(interval[1], 3)] as [number, number] } : {}),
+        ...intervalField(interval, 3),
         target,
         ...(judged ? { verdict: judged } : {}),
         runs,
@@ -189,7 +189,7 @@ export async function pageOverhead(runs = 5, count = 20_000): Promise<Row[]> {
         unit: 'ms CPU',
         baseline: round(base, 0),
         ...(base > 0 ? { ratio: round(value / base, 3) } : {}),
-        ...(interval ? { interval: [round(interval[0], 3), round(interval[1], 3)] as [number, number] } : {}),
+        ...intervalField(interval, 3),
         runs,
         ...(note ? { note } : {}),
       });
