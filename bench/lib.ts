@@ -119,9 +119,9 @@ export function intervalField(interval: [number, number] | null, digits: number)
  */
 export function againstTarget(values: number[], target: number): Pick<Row, 'ratio' | 'interval' | 'verdict'> {
   const interval = medianInterval(values);
-  const scaled = interval ? ([round(interval[0] / target, 2), round(interval[1] / target, 2)] as [number, number]) : null;
-  const judged = verdict(scaled, 1);
-  return { ratio: round(median(values) / target, 2), ...(scaled ? { interval: scaled } : {}), ...(judged ? { verdict: judged } : {}) };
+  const field = intervalField(interval && [interval[0] / target, interval[1] / target], 2);
+  const judged = verdict(field.interval ?? null, 1);
+  return { ratio: round(median(values) / target, 2), ...field, ...(judged ? { verdict: judged } : {}) };
 }
 
 /**
