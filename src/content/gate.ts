@@ -74,12 +74,21 @@ export function settle(gate: SourceGate): void {
 /**
  * Whether the message at time `t` is logged one by one at `rate` per second
  * (0: always). When it is, the source's pending summary is sent first.
+ *
+ * While a summary is pending, every message of its source joins it, whatever
+ * the bucket holds: the tokens earned meanwhile are spent after the summary
+ * went (at the flush, or before a state change). So a flood logs runs of
+ * messages between summaries, a few summaries a second, instead of one
+ * logged message and one summary each time a token comes back (every 5 ms at
+ * the default rate): the same messages logged on the whole, half the
+ * events, and a counted message costs one comparison here.
  */
 export function admit(gate: SourceGate, t: number, rate: number): boolean {
   if (rate <= 0) {
     settle(gate);
     return true;
   }
+  if (gate.count !== 0) return false;
   let tokens = gate.tokens;
   if (tokens !== tokens) tokens = rate;
   else if (t > gate.at) {

@@ -368,7 +368,7 @@ test.describe('the panel as a tab', () => {
     await panel.getByTestId('filter-kind').selectOption('bc:post-summary');
     await expect.poll(() => shownCount(panel)).toBeGreaterThan(0);
     const row = rows(panel).first();
-    // The newest summary may stand for one post only: the rate refills during the loop, and a logged post sends the summary before it.
+    // "posts?": a summary may stand for one post only (the rate refills during the loop).
     await expect(row).toContainText(/[\d,]+ posts? over [\d.]+ s, not logged one by one \(message log rate\)/);
     await row.click();
     await expect(panel.getByTestId('event-detail')).toContainText('Messages');

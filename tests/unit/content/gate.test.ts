@@ -40,17 +40,68 @@ describe('message log rate (gate)', () => {
   });
 
   it('refills at `rate` per second; a logged message is preceded by the summary of the counted ones', () => {
-    const { message, sent } = source();
+    const { gate, message, sent } = source();
     for (let i = 0; i < 5; i++) message(1000, 5);
     expect(message(1001, 5)).toBe(false);
+    settle(gate); // a state change, or the flush
+    expect(sent).toEqual([{ count: 1, bytes: 10, since: 1001, last: 1001, lastEventId: '' }]);
     expect(message(1100, 5)).toBe(false); // 0.5 of a token back
-    expect(sent).toEqual([]);
+    expect(message(1150, 5)).toBe(false);
+    drainGates();
+    expect(sent).toHaveLength(2);
     expect(message(1201, 5)).toBe(true); // 1.005 tokens
-    expect(sent).toEqual([{ count: 2, bytes: 20, since: 1001, last: 1100, lastEventId: '' }]);
+    expect(message(1202, 5)).toBe(false);
     // The bucket never holds more than `rate`.
+    drainGates();
     let burst = 0;
     while (message(100_000, 5)) burst++;
     expect(burst).toBe(5);
+  });
+
+  it('while a summary is pending, every message of its source joins it; the tokens earned meanwhile are spent after it went', () => {
+    const { message, sent } = source();
+    for (let i = 0; i < 10; i++) expect(message(1000, 10)).toBe(true);
+    expect(message(1000, 10)).toBe(false); // the first counted: a summary is pending from here
+    // 150 ms later 1.5 tokens have come back, but the summary has not gone yet: counted, not logged.
+    expect(message(1150, 10, 10, 'a')).toBe(false);
+    expect(message(1190, 10, 10, 'b')).toBe(false);
+    expect(sent).toEqual([]);
+    drainGates(); // the flush
+    expect(sent).toEqual([{ count: 3, bytes: 30, since: 1000, last: 1190, lastEventId: 'b' }]);
+    // Then a run: 1.9 tokens earned from 1000 to 1190, 0.1 more by 1200.
+    expect(message(1200, 10)).toBe(true);
+    expect(message(1200, 10)).toBe(true);
+    expect(message(1200, 10)).toBe(false);
+  });
+
+  it('a flood logs runs between summaries: about one summary per flush, not one per logged message', () => {
+    const { message, sent } = source();
+    let logged = 0;
+    let kinds = '';
+    // 10 messages a millisecond for 1 s at rate 200, a flush every 200 ms.
+    for (let t = 0; t < 1000; t++) {
+      for (let k = 0; k < 10; k++) {
+        const before = sent.length;
+        const isLogged = message(10_000 + t, 200);
+        if (sent.length > before) kinds += 'S';
+        if (isLogged) {
+          logged++;
+          kinds += 'L';
+        }
+      }
+      if (t % 200 === 199) {
+        const before = sent.length;
+        drainGates();
+        if (sent.length > before) kinds += 'S';
+      }
+    }
+    // The burst (and what came back during it), then 200 a second from the bucket's emptying (20 ms) to the last flush's run (800 ms).
+    expect(logged).toBeGreaterThanOrEqual(200 + 150);
+    expect(logged).toBeLessThanOrEqual(204 + 160);
+    // One summary per flush (5), each after a run of logged messages: the
+    // first run has the 180 ms since the bucket emptied, the others 200 ms.
+    expect(sent).toHaveLength(5);
+    expect(kinds).toMatch(/^L{200,204}S(L{36,40}S){4}$/);
   });
 
   it('a steady stream above the rate logs about `rate` a second and counts all the others', () => {
