@@ -8,9 +8,10 @@
  * per second. A message that finds a token is logged; one that does not is
  * counted (times, bytes, last event id) and nothing else is done with it: no
  * preview, no encoding, no transport. What was counted goes out as one
- * summary event, before the next logged message or state change of the same
- * source (so the log keeps the order), or when the page's batch is flushed
- * (at most one batch interval later). Rate 0 logs every message.
+ * summary event when the page's batch is flushed (at most one batch interval
+ * later), or before a state change of the same source (so the log keeps the
+ * order); until then every message of the source joins it (see `admit`).
+ * Rate 0 logs every message.
  *
  * Why: a logged message costs its page a preview, an encoding and a share
  * of the transport, and the worker a validation, a log entry and storage.
@@ -73,14 +74,14 @@ export function settle(gate: SourceGate): void {
 
 /**
  * Whether the message at time `t` is logged one by one at `rate` per second
- * (0: always). When it is, the source's pending summary is sent first.
+ * (0: always, after sending the source's pending summary).
  *
  * While a summary is pending, every message of its source joins it, whatever
  * the bucket holds: the tokens earned meanwhile are spent after the summary
  * went (at the flush, or before a state change). So a flood logs runs of
  * messages between summaries, a few summaries a second, instead of one
  * logged message and one summary each time a token comes back (every 5 ms at
- * the default rate): the same messages logged on the whole, half the
+ * the default rate): about the same messages logged on the whole, half the
  * events, and a counted message costs one comparison here.
  */
 export function admit(gate: SourceGate, t: number, rate: number): boolean {
@@ -98,7 +99,6 @@ export function admit(gate: SourceGate, t: number, rate: number): boolean {
   gate.at = t;
   if (tokens >= 1) {
     gate.tokens = tokens - 1;
-    settle(gate);
     return true;
   }
   gate.tokens = tokens;

@@ -39,7 +39,7 @@ describe('message log rate (gate)', () => {
     expect(sent).toHaveLength(1);
   });
 
-  it('refills at `rate` per second; a logged message is preceded by the summary of the counted ones', () => {
+  it('refills at `rate` per second; what it refilled is spent once the summary of the counted ones has gone', () => {
     const { gate, message, sent } = source();
     for (let i = 0; i < 5; i++) message(1000, 5);
     expect(message(1001, 5)).toBe(false);
@@ -72,6 +72,10 @@ describe('message log rate (gate)', () => {
     expect(message(1200, 10)).toBe(true);
     expect(message(1200, 10)).toBe(true);
     expect(message(1200, 10)).toBe(false);
+    // The rate set to 0 (log everything) while a summary is pending: the summary goes first, then the message is logged.
+    expect(message(1210, 10, 10, 'c')).toBe(false);
+    expect(message(1220, 0)).toBe(true);
+    expect(sent[1]).toEqual({ count: 2, bytes: 20, since: 1200, last: 1210, lastEventId: 'c' });
   });
 
   it('a flood logs runs between summaries: about one summary per flush, not one per logged message', () => {
