@@ -368,7 +368,7 @@ test.describe('the panel as a tab', () => {
     await panel.getByTestId('filter-kind').selectOption('bc:post-summary');
     await expect.poll(() => shownCount(panel)).toBeGreaterThan(0);
     const row = rows(panel).first();
-    // "posts?": a summary may stand for one post only (the rate refills during the loop).
+    // The loop is one task, so one summary stands for the posts after the burst; the pattern is the panel's wording for any count.
     await expect(row).toContainText(/[\d,]+ posts? over [\d.]+ s, not logged one by one \(message log rate\)/);
     await row.click();
     await expect(panel.getByTestId('event-detail')).toContainText('Messages');
